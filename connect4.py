@@ -60,7 +60,8 @@ class Connect4:
         not allowed.
 
         """
-        if player not in self._boards:
+        # A tuple, not the dict, so that unhashable values are refused too.
+        if player not in (PLAYER1, PLAYER2):
             raise ValueError(f"{player!r} isn't a player.")
         if self.over:
             raise ValueError("The game is over.")

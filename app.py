@@ -1,0 +1,483 @@
+#!/usr/bin/env python
+"""Connect Four over WebSockets: the game server, and the web page beside it.
+
+Run ``python app.py`` and open the address it prints. README.md explains the
+protocol and the options.
+
+"""
+
+import argparse
+import asyncio
+import dataclasses
+import errno
+import http
+import http.server
+import itertools
+import json
+import logging
+import os
+import secrets
+import signal
+import socket
+import sys
+import threading
+import urllib.parse
+from pathlib import Path
+
+from websockets.asyncio.server import ServerConnection, broadcast, serve
+from websockets.exceptions import ConnectionClosed
+
+from connect4 import PLAYER1, PLAYER2, Connect4
+
+log = logging.getLogger("connect4")
+
+# The largest valid event, an init with a key, is under 100 bytes.
+MAX_SIZE = 2048
+
+JOIN = {}  # join key -> Room, while anyone is connected to the game
+WATCH = {}  # watch key -> Room, the same rooms
+
+
+class InvalidEvent(Exception):
+    """A client sent an event the server can't act on; the message says why."""
+
+
+@dataclasses.dataclass(eq=False)
+class Room:
+    """A game and the connections that take part in it."""
+
+    join_key: str
+    watch_key: str
+    number: int  # names the game in logs, where the keys must not appear
+    game: Connect4 = dataclasses.field(default_factory=Connect4)
+    players: dict = dataclasses.field(default_factory=dict)  # player -> connection
+    connected: set = dataclasses.field(default_factory=set)  # players and spectators
+    history: list = dataclasses.field(default_factory=list)  # encoded play, win, draw
+
+
+_room_numbers = itertools.count(1)
+
+
+def encode(**event):
+    """Serialize an event once, to send it to any number of connections."""
+    return json.dumps(event, separators=(",", ":"))
+
+
+def parse(message):
+    """Decode a message from a client into an event, or raise InvalidEvent."""
+    if not isinstance(message, str):
+        raise InvalidEvent("Send events as JSON text, not binary data.")
+    try:
+        event = json.loads(message)
+    # Deeply nested arrays exhaust the parser's recursion limit.
+    except (ValueError, RecursionError):
+        raise InvalidEvent("That message isn't valid JSON.") from None
+    if not isinstance(event, dict):
+        raise InvalidEvent("An event must be a JSON object.")
+    if event.get("type") not in ("init", "play"):
+        raise InvalidEvent('An event needs a "type": "init" or "play".')
+    return event
+
+
+async def error(websocket, message):
+    """Tell a client that its last event was refused, and why."""
+    await websocket.send(encode(type="error", message=message))
+
+
+def send_now(websocket, message):
+    """Send a message without yielding to the event loop, unlike websocket.send()."""
+    # Events sent this way reach the client in the order the server decided
+    # them: no other coroutine runs in between.
+    broadcast([websocket], message)
+
+
+def replay(websocket, room):
+    """Bring a connection up to date: who is seated, then every move and the result."""
+    for player in room.players:
+        send_now(websocket, encode(type="joined", player=player))
+    for message in room.history:
+        send_now(websocket, message)
+
+
+async def play(websocket, room, player):
+    """Receive a connection's events for as long as it lasts and play its moves."""
+    async for message in websocket:
+        try:
+            event = parse(message)
+            if event["type"] == "init":
+                raise InvalidEvent("You're already in a game. Open a new page for another.")
+            if player is None:
+                raise InvalidEvent("You're watching this game: only the players can play.")
+            if "column" not in event:
+                raise InvalidEvent('A play event needs a "column".')
+            try:
+                row = room.game.play(player, event["column"])
+            except ValueError as exc:
+                raise InvalidEvent(str(exc)) from None
+        except InvalidEvent as exc:
+            log.debug("game %d: refused an event: %s", room.number, exc)
+            await error(websocket, str(exc))
+            continue
+
+        results = [encode(type="play", player=player, column=event["column"], row=row)]
+        if room.game.winner is not None:
+            results.append(encode(type="win", player=room.game.winner))
+            log.info("game %d: %s won in %d moves", room.number, player, len(room.game.moves))
+        elif room.game.draw:
+            results.append(encode(type="draw"))
+            log.info("game %d: draw", room.number)
+        for result in results:
+            room.history.append(result)
+            broadcast(room.connected, result)
+
+
+async def attend(websocket, room, player=None):
+    """Keep a connection in a room while it lasts, seated as player or watching."""
+    # Nothing here yields before the connection is in the room, so a seat
+    # checked as free by the caller is still free when it is taken.
+    if player is not None:
+        send_now(
+            websocket,
+            encode(type="init", join=room.join_key, watch=room.watch_key, player=player),
+        )
+    replay(websocket, room)
+    if player is not None:
+        broadcast(room.connected, encode(type="joined", player=player))
+        room.players[player] = websocket
+    room.connected.add(websocket)
+    try:
+        await play(websocket, room, player)
+    finally:
+        room.connected.discard(websocket)
+        if player is not None:
+            del room.players[player]
+            broadcast(room.connected, encode(type="left", player=player))
+            log.info("game %d: %s left", room.number, player)
+        if not room.connected:
+            # Nobody can come back to a game that nobody is in: forget it.
+            del JOIN[room.join_key], WATCH[room.watch_key]
+            log.info("game %d: closed", room.number)
+
+
+async def start(websocket):
+    """Create a game and seat the connection as red; it receives the join and watch keys."""
+    room = Room(
+        join_key=secrets.token_urlsafe(12),
+        watch_key=secrets.token_urlsafe(12),
+        number=next(_room_numbers),
+    )
+    JOIN[room.join_key] = room
+    WATCH[room.watch_key] = room
+    log.info("game %d: started", room.number)
+    await attend(websocket, room, PLAYER1)
+
+
+def find(keys, key):
+    """Return the room that a join or watch key opens, or raise InvalidEvent."""
+    # The key comes from the client: it may be any JSON value, even unhashable.
+    room = keys.get(key) if isinstance(key, str) else None
+    if room is None:
+        raise InvalidEvent("This game doesn't exist. It may have ended.")
+    return room
+
+
+async def join(websocket, key):
+    """Seat the connection as yellow in the game that the join key opens."""
+    room = find(JOIN, key)
+    if PLAYER2 in room.players:
+        raise InvalidEvent(f"Someone is already playing {PLAYER2} in this game.")
+    await attend(websocket, room, PLAYER2)
+
+
+async def watch(websocket, key):
+    """Add the connection as a spectator of the game that the watch key opens."""
+    room = find(WATCH, key)
+    await attend(websocket, room)
+
+
+async def handler(websocket):
+    """Route a connection to start(), join() or watch(), by its init event."""
+    try:
+        async for message in websocket:
+            try:
+                event = parse(message)
+                if event["type"] != "init":
+                    raise InvalidEvent("Start, join or watch a game first.")
+                if "join" in event:
+                    await join(websocket, event["join"])
+                elif "watch" in event:
+                    await watch(websocket, event["watch"])
+                else:
+                    await start(websocket)
+                return
+            except InvalidEvent as exc:
+                # Not in a game yet: the client may try another init.
+                log.debug("refused an init: %s", exc)
+                await error(websocket, str(exc))
+    except ConnectionClosed:
+        pass  # the client went away or broke the protocol; websockets closed it
+
+
+def health_check(connection, request):
+    """Answer GET /healthz with 200 OK, for load balancers and monitoring."""
+    if request.path == "/healthz":
+        return connection.respond(http.HTTPStatus.OK, "OK\n")
+    return None
+
+
+def websocket_server(host=None, port=8001, **options):
+    """Create the game's WebSocket server; use it with ``async with``."""
+    return serve(
+        handler,
+        host,
+        port,
+        process_request=health_check,
+        # Events are a few dozen bytes: compressing them costs CPU and memory
+        # for nothing, and a small max_size stops floods of junk early.
+        compression=None,
+        max_size=MAX_SIZE,
+        # Shut down within a few seconds even if a client doesn't answer.
+        close_timeout=3,
+        **options,
+    )
+
+
+# The web page, served by `python app.py` beside the WebSocket server.
+
+FRONT_END_DIR = Path(__file__).resolve().parent
+FRONT_END = {
+    "/": ("index.html", "text/html; charset=utf-8"),
+    "/index.html": ("index.html", "text/html; charset=utf-8"),
+    "/main.js": ("main.js", "text/javascript; charset=utf-8"),
+    "/connect4.js": ("connect4.js", "text/javascript; charset=utf-8"),
+    "/connect4.css": ("connect4.css", "text/css; charset=utf-8"),
+}
+# index.html says where the WebSocket server is and where friends can reach
+# the page; these are its defaults, which the server replaces when it knows.
+WEBSOCKET_META = b'<meta name="websocket" content=":8001">'
+INVITE_META = b'<meta name="invite-origin" content="">'
+
+
+class FrontEndHandler(http.server.BaseHTTPRequestHandler):
+    """Serve the page's own files, and nothing else."""
+
+    server_version = "connect4"
+
+    def do_GET(self):
+        """Send a front-end file, or 404 for any other path."""
+        path = urllib.parse.urlsplit(self.path).path
+        if path not in FRONT_END:
+            self.send_error(http.HTTPStatus.NOT_FOUND)
+            return
+        name, content_type = FRONT_END[path]
+        body = (FRONT_END_DIR / name).read_bytes()
+        if name == "index.html":
+            body = self.configure_page(body)
+        self.send_response(http.HTTPStatus.OK)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    do_HEAD = do_GET
+
+    def configure_page(self, body):
+        """Point the page at this WebSocket server and at an address friends can use."""
+        settings = self.server.settings
+        body = body.replace(
+            WEBSOCKET_META,
+            b'<meta name="websocket" content=":%d">' % settings["websocket_port"],
+        )
+        # A page opened on localhost would invite a friend to *their* localhost.
+        host = urllib.parse.urlsplit("//" + self.headers.get("Host", "")).hostname
+        if settings["lan_origin"] and is_loopback(host):
+            body = body.replace(
+                INVITE_META,
+                b'<meta name="invite-origin" content="%s">' % settings["lan_origin"].encode(),
+            )
+        return body
+
+    def log_request(self, code="-", size="-"):
+        """Log at debug level, without the query string, which holds the keys."""
+        path = urllib.parse.urlsplit(self.path).path
+        log.debug("http %s %s %s", self.command, path, code)
+
+    def log_error(self, format, *args):
+        """Keep malformed requests out of the log; they are the client's problem."""
+        log.debug("http error: " + format, *args)
+
+
+class FrontEndServer(http.server.ThreadingHTTPServer):
+    """The HTTP server for the page, on IPv6 and IPv4 alike when asked to."""
+
+    daemon_threads = True
+
+    def __init__(self, address, settings, dual_stack=False):
+        if dual_stack:
+            self.address_family = socket.AF_INET6
+        self.dual_stack = dual_stack
+        self.settings = settings
+        super().__init__(address, FrontEndHandler)
+
+    def server_bind(self):
+        """Accept IPv4 connections on the IPv6 socket too."""
+        if self.dual_stack:
+            self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        super().server_bind()
+
+
+def is_loopback(host):
+    """Tell whether a host name or address only reaches this machine."""
+    return host is not None and (
+        host == "localhost" or host.startswith("127.") or host == "::1"
+    )
+
+
+def lan_address():
+    """Guess the address of this machine on the local network, or return None."""
+    # Connecting a UDP socket sends nothing: it only asks the kernel which
+    # interface would route to that (documentation-only) address.
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))
+        except OSError:
+            return None
+        address = probe.getsockname()[0]
+    return None if is_loopback(address) or address == "0.0.0.0" else address
+
+
+def start_front_end(host, port, websocket_port):
+    """Serve the page on a thread of its own and return the HTTP server."""
+    all_interfaces = host in (None, "", "0.0.0.0", "::")
+    lan = lan_address() if all_interfaces else None
+    settings = {"websocket_port": websocket_port, "lan_origin": None}
+    if all_interfaces and socket.has_dualstack_ipv6():
+        httpd = FrontEndServer(("::", port), settings, dual_stack=True)
+    else:
+        httpd = FrontEndServer((host or "", port), settings)
+    if lan:
+        settings["lan_origin"] = f"http://{lan}:{httpd.server_address[1]}"
+        log.info("players on your network can open %s/", settings["lan_origin"])
+    threading.Thread(target=httpd.serve_forever, name="front-end", daemon=True).start()
+    return httpd
+
+
+# Running the server.
+
+
+def url_host(host):
+    """The host part of a URL that reaches a server listening on host."""
+    if host in (None, "", "0.0.0.0", "::"):
+        return "localhost"
+    return f"[{host}]" if ":" in host else host
+
+
+class PortInUse(Exception):
+    """A port the server needs is taken by another program."""
+
+
+async def main(args):
+    """Serve the game, and the page unless told not to, until SIGTERM or SIGINT."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+
+    try:
+        server = await websocket_server(args.host, args.port)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise PortInUse(args.port, "--port") from None
+        raise
+    # Leaving this block closes every connection with 1001 (going away).
+    async with server:
+        websocket_port = server.sockets[0].getsockname()[1]
+        if args.http:
+            try:
+                httpd = start_front_end(args.host, args.http_port, websocket_port)
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    raise PortInUse(args.http_port, "--http-port") from None
+                raise
+            http_port = httpd.server_address[1]
+            print(
+                f"Connect Four: open http://{url_host(args.host)}:{http_port}/ "
+                f"in your browser (WebSocket server on port {websocket_port}).",
+                flush=True,
+            )
+        else:
+            httpd = None
+            print(
+                f"Connect Four: WebSocket server on port {websocket_port}. "
+                f"Serve the page yourself, e.g. with: python -m http.server",
+                flush=True,
+            )
+        await stop.wait()
+        log.info("shutting down")
+        if httpd is not None:
+            httpd.shutdown()
+
+
+def event_loop_factory():
+    """Choose the event loop: uvloop, which is faster, when it is installed."""
+    try:
+        import uvloop
+    except ImportError:
+        return None  # asyncio's own
+    return uvloop.new_event_loop
+
+
+def parse_args(argv=None):
+    """Read the command line; PORT in the environment sets the default --port."""
+    parser = argparse.ArgumentParser(description="Play Connect Four in the browser.")
+    parser.add_argument(
+        "--host",
+        help="interface to listen on (default: all, so that friends on your network can join)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("PORT", "8001")),
+        help="WebSocket port (default: $PORT or 8001; 0 picks a free one)",
+    )
+    parser.add_argument(
+        "--http-port",
+        type=int,
+        default=8000,
+        help="port of the web page (default: 8000; 0 picks a free one)",
+    )
+    parser.add_argument(
+        "--no-http",
+        dest="http",
+        action="store_false",
+        help="serve the WebSocket only, e.g. behind `python -m http.server`",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every event")
+    return parser.parse_args(argv)
+
+
+def run(argv=None):
+    """Run the server from the command line."""
+    args = parse_args(argv)
+    logging.basicConfig(
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        level=logging.DEBUG if args.verbose else logging.INFO,
+    )
+    # websockets logs every connection at INFO: too much for a game server.
+    logging.getLogger("websockets").setLevel(logging.INFO if args.verbose else logging.WARNING)
+    try:
+        with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+            runner.run(main(args))
+    except PortInUse as exc:
+        port, option = exc.args
+        sys.exit(
+            f"app.py: port {port} is already in use, maybe by another copy of this game. "
+            f"Stop it or choose another port with {option}."
+        )
+
+
+if __name__ == "__main__":
+    run()

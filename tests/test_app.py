@@ -1,0 +1,529 @@
+"""The game server, tested with a real server and real WebSocket clients."""
+
+import asyncio
+import http.client
+import json
+import logging
+import signal
+import socket
+import subprocess
+import sys
+import threading
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+import app
+from conftest import DRAW, RED_WINS, ROOT, assert_nothing_received, receive, send
+
+
+# Starting, joining and watching.
+
+
+async def test_start_sends_secret_join_and_watch_keys(client):
+    red = await client()
+    await send(red, type="init")
+    event = await receive(red)
+    assert event["type"] == "init" and event["player"] == "red"
+    assert event["join"] != event["watch"]
+    assert len(event["join"]) >= 16 and len(event["watch"]) >= 16
+    assert app.JOIN[event["join"]] is app.WATCH[event["watch"]]
+
+
+async def test_every_game_gets_its_own_keys(client):
+    keys = set()
+    for _ in range(20):
+        websocket = await client()
+        await send(websocket, type="init")
+        event = await receive(websocket)
+        keys |= {event["join"], event["watch"]}
+    assert len(keys) == 40
+
+
+async def test_join_seats_yellow_and_tells_red(client):
+    red = await client()
+    await send(red, type="init")
+    init = await receive(red)
+    yellow = await client()
+    await send(yellow, type="init", join=init["join"])
+    assert await receive(yellow) == {
+        "type": "init",
+        "join": init["join"],
+        "watch": init["watch"],
+        "player": "yellow",
+    }
+    assert await receive(yellow) == {"type": "joined", "player": "red"}
+    assert await receive(red) == {"type": "joined", "player": "yellow"}
+
+
+async def test_spectator_learns_who_is_seated_and_gets_no_keys(client):
+    red = await client()
+    await send(red, type="init")
+    init = await receive(red)
+    spectator = await client()
+    await send(spectator, type="init", watch=init["watch"])
+    assert await receive(spectator) == {"type": "joined", "player": "red"}
+    await assert_nothing_received(spectator)
+
+
+# Playing.
+
+
+async def test_a_move_reaches_everyone_with_its_row(game):
+    assert await game.play("red", 3) == {"type": "play", "player": "red", "column": 3, "row": 0}
+    assert await game.play("yellow", 3) == {
+        "type": "play",
+        "player": "yellow",
+        "column": 3,
+        "row": 1,
+    }
+
+
+async def test_red_may_move_before_yellow_joins(client):
+    red = await client()
+    await send(red, type="init")
+    await receive(red)
+    await send(red, type="play", column=2)
+    assert await receive(red) == {"type": "play", "player": "red", "column": 2, "row": 0}
+
+
+async def test_a_win_is_announced_to_everyone(game):
+    await game.play_all(RED_WINS)
+    for websocket in game.everyone:
+        assert await receive(websocket) == {"type": "win", "player": "red"}
+
+
+async def test_yellow_can_win(game):
+    await game.play_all([0, 1, 0, 1, 0, 1, 2, 1])
+    for websocket in game.everyone:
+        assert await receive(websocket) == {"type": "win", "player": "yellow"}
+
+
+async def test_a_full_board_without_four_is_a_draw(game):
+    last = await game.play_all(DRAW)
+    assert last["row"] == 5
+    for websocket in game.everyone:
+        assert await receive(websocket) == {"type": "draw"}
+
+
+@pytest.mark.parametrize("moves", [RED_WINS, DRAW], ids=["win", "draw"])
+async def test_no_move_after_the_game_is_over(game, moves):
+    await game.play_all(moves)
+    for websocket in game.everyone:
+        await receive(websocket)  # win or draw
+    player = game.yellow if len(moves) % 2 else game.red
+    await send(player, type="play", column=6)
+    assert await receive(player) == {"type": "error", "message": "The game is over."}
+    await assert_nothing_received(game.spectator)
+
+
+async def test_playing_out_of_turn_is_refused(game):
+    await send(game.yellow, type="play", column=0)
+    assert await receive(game.yellow) == {"type": "error", "message": "It isn't your turn."}
+    await game.play("red", 0)
+    await send(game.red, type="play", column=0)
+    assert await receive(game.red) == {"type": "error", "message": "It isn't your turn."}
+    await assert_nothing_received(game.spectator)
+
+
+async def test_a_full_column_is_refused(game):
+    await game.play_all([4, 4, 4, 4, 4, 4])
+    await send(game.red, type="play", column=4)
+    assert await receive(game.red) == {"type": "error", "message": "This column is full."}
+    # Nothing changed: it is still red's turn.
+    assert (await game.play("red", 5))["row"] == 0
+
+
+async def test_spectators_cannot_play(game):
+    await send(game.spectator, type="play", column=0)
+    event = await receive(game.spectator)
+    assert event["type"] == "error" and "watching" in event["message"]
+    assert (await game.play("red", 0))["row"] == 0
+
+
+# Bad input: an error event, an open connection, an unchanged game.
+
+BAD_EVENTS = {
+    "invalid JSON": "{type: play}",
+    "truncated JSON": '{"type": "play", "column": 3',
+    "empty message": "",
+    "JSON array": '["play", 3]',
+    "JSON string": '"play"',
+    "JSON number": "3",
+    "JSON null": "null",
+    "deeply nested JSON": "[" * 1000 + "]" * 1000,
+    "missing type": '{"column": 3}',
+    "unknown type": '{"type": "move", "column": 3}',
+    "type not a string": '{"type": ["play"], "column": 3}',
+    "type null": '{"type": null, "column": 3}',
+    "missing column": '{"type": "play"}',
+    "column null": '{"type": "play", "column": null}',
+    "column string": '{"type": "play", "column": "3"}',
+    "column float": '{"type": "play", "column": 3.0}',
+    "column fraction": '{"type": "play", "column": 2.5}',
+    "column true": '{"type": "play", "column": true}',
+    "column false": '{"type": "play", "column": false}',
+    "column negative": '{"type": "play", "column": -1}',
+    "column 7": '{"type": "play", "column": 7}',
+    "column huge": '{"type": "play", "column": ' + "9" * 1000 + "}",
+    "column too many digits": '{"type": "play", "column": ' + "9" * 2000 + "}",
+    "column NaN": '{"type": "play", "column": NaN}',
+    "column Infinity": '{"type": "play", "column": Infinity}',
+    "column list": '{"type": "play", "column": [3]}',
+    "column object": '{"type": "play", "column": {"column": 3}}',
+    "second init": '{"type": "init"}',
+    "init with a join key": '{"type": "init", "join": "whatever"}',
+    "invalid UTF-8 as binary": b"\xff\xfe",
+    "binary frame": b'{"type": "play", "column": 3}',
+}
+
+
+@pytest.mark.parametrize("message", BAD_EVENTS.values(), ids=BAD_EVENTS.keys())
+async def test_bad_input_gets_an_error_and_changes_nothing(game, message, caplog):
+    await game.play("red", 3)
+    await game.play("yellow", 3)
+    await game.red.send(message)
+    event = await receive(game.red)
+    assert event["type"] == "error" and event["message"]
+    # Nobody else heard of it, and the game goes on where it was.
+    await assert_nothing_received(game.yellow)
+    await assert_nothing_received(game.spectator)
+    assert await game.play("red", 3) == {"type": "play", "player": "red", "column": 3, "row": 2}
+    # A client's mistake is not the server's: no traceback, no warning.
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
+    assert not [record for record in caplog.records if record.exc_info]
+
+
+BAD_INITS = {
+    "play before init": '{"type": "play", "column": 3}',
+    "unknown join key": '{"type": "init", "join": "no-such-game"}',
+    "unknown watch key": '{"type": "init", "watch": "no-such-game"}',
+    "join key not a string": '{"type": "init", "join": 42}',
+    "join key unhashable": '{"type": "init", "join": ["key"]}',
+    "watch key null": '{"type": "init", "watch": null}',
+    "invalid JSON": "init",
+    "binary frame": b'{"type": "init"}',
+}
+
+
+@pytest.mark.parametrize("message", BAD_INITS.values(), ids=BAD_INITS.keys())
+async def test_bad_init_gets_an_error_and_the_client_may_try_again(client, message):
+    websocket = await client()
+    await websocket.send(message)
+    assert (await receive(websocket))["type"] == "error"
+    await send(websocket, type="init")
+    assert (await receive(websocket))["player"] == "red"
+
+
+async def test_a_message_over_max_size_closes_that_connection_only(game, caplog):
+    await game.red.send(json.dumps({"type": "play", "column": 0, "pad": "x" * app.MAX_SIZE}))
+    with pytest.raises(ConnectionClosed) as closed:
+        await receive(game.red)
+    assert closed.value.rcvd.code == 1009
+    for websocket in (game.yellow, game.spectator):
+        assert await receive(websocket) == {"type": "left", "player": "red"}
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
+
+
+# Seats.
+
+
+async def test_a_second_yellow_is_refused_while_yellow_is_connected(game, client):
+    intruder = await client()
+    await send(intruder, type="init", join=game.join_key)
+    assert await receive(intruder) == {
+        "type": "error",
+        "message": "Someone is already playing yellow in this game.",
+    }
+    # The intruder can't play, and the real yellow still can.
+    await send(intruder, type="play", column=0)
+    assert (await receive(intruder))["type"] == "error"
+    await game.play("red", 0)
+    assert (await game.play("yellow", 0))["player"] == "yellow"
+
+
+async def test_concurrent_joins_seat_exactly_one_yellow(client):
+    red = await client()
+    await send(red, type="init")
+    join_key = (await receive(red))["join"]
+    contenders = [await client() for _ in range(10)]
+    await asyncio.gather(*[send(c, type="init", join=join_key) for c in contenders])
+    answers = [await receive(c) for c in contenders]
+    assert sorted(event["type"] for event in answers) == ["error"] * 9 + ["init"]
+
+
+async def test_the_join_link_seats_a_new_yellow_after_yellow_leaves(game, client):
+    await game.play_all([2, 2, 3])
+    await game.yellow.close()
+    assert await receive(game.red) == {"type": "left", "player": "yellow"}
+    newcomer = await client()
+    await send(newcomer, type="init", join=game.join_key)
+    assert (await receive(newcomer))["player"] == "yellow"
+    assert await receive(newcomer) == {"type": "joined", "player": "red"}
+    replayed = [await receive(newcomer) for _ in range(3)]
+    assert [(e["player"], e["column"], e["row"]) for e in replayed] == [
+        ("red", 2, 0),
+        ("yellow", 2, 1),
+        ("red", 3, 0),
+    ]
+    await send(newcomer, type="play", column=3)
+    assert (await receive(game.red))["type"] == "joined"
+    assert (await receive(game.red))["row"] == 1
+
+
+# Replay, presence and the life of a game.
+
+
+async def test_a_late_spectator_gets_every_move_and_the_result(game, client):
+    await game.play_all(RED_WINS)
+    for websocket in game.everyone:
+        await receive(websocket)
+    latecomer = await client()
+    await send(latecomer, type="init", watch=game.watch_key)
+    assert [await receive(latecomer) for _ in range(2)] == [
+        {"type": "joined", "player": "red"},
+        {"type": "joined", "player": "yellow"},
+    ]
+    moves = [await receive(latecomer) for _ in RED_WINS]
+    assert [move["column"] for move in moves] == RED_WINS
+    assert [move["player"] for move in moves] == ["red", "yellow"] * 3 + ["red"]
+    assert await receive(latecomer) == {"type": "win", "player": "red"}
+    await assert_nothing_received(latecomer)
+
+
+async def test_players_and_spectators_hear_when_a_player_leaves(game):
+    await game.red.close()
+    assert await receive(game.yellow) == {"type": "left", "player": "red"}
+    assert await receive(game.spectator) == {"type": "left", "player": "red"}
+
+
+async def test_a_spectator_leaving_is_not_announced(game):
+    await game.spectator.close()
+    await assert_nothing_received(game.red)
+    await assert_nothing_received(game.yellow)
+
+
+async def test_a_game_is_forgotten_when_everyone_has_left(game, client):
+    await game.play("red", 0)
+    for websocket in game.everyone:
+        await websocket.close()
+    for _ in range(50):
+        if not app.JOIN:
+            break
+        await asyncio.sleep(0.01)
+    assert app.JOIN == {} and app.WATCH == {}
+    latecomer = await client()
+    await send(latecomer, type="init", join=game.join_key)
+    assert (await receive(latecomer))["message"] == "This game doesn't exist. It may have ended."
+
+
+async def test_no_game_is_left_behind_after_many_come_and_go(uri):
+    async def one_game(moves):
+        async with connect(uri) as red, connect(uri) as yellow:
+            await send(red, type="init")
+            keys = await receive(red)
+            await send(yellow, type="init", join=keys["join"])
+            await receive(yellow)
+            for index, column in enumerate(moves):
+                await send(yellow if index % 2 else red, type="play", column=column)
+                while (await receive(red))["type"] != "play":
+                    pass
+
+    await asyncio.gather(*[one_game(RED_WINS[: n % 8]) for n in range(100)])
+    await asyncio.sleep(0.1)
+    assert app.JOIN == {} and app.WATCH == {}
+
+
+async def test_logs_never_contain_the_keys(game, caplog):
+    caplog.set_level(logging.DEBUG)
+    await game.play_all(RED_WINS)
+    await game.red.close()
+    await asyncio.sleep(0.05)
+    assert caplog.records
+    for key in (game.join_key, game.watch_key):
+        assert key not in caplog.text
+
+
+# HTTP on the WebSocket port.
+
+
+def http_get(port, path, host="127.0.0.1", headers=None):
+    """Make a blocking HTTP GET request and return the status, headers and body."""
+    connection = http.client.HTTPConnection(host, port, timeout=5)
+    try:
+        connection.request("GET", path, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
+
+
+async def test_healthz_answers_ok(server):
+    port = server.sockets[0].getsockname()[1]
+    status, _, body = await asyncio.to_thread(http_get, port, "/healthz")
+    assert (status, body) == (200, b"OK\n")
+
+
+async def test_other_http_requests_to_the_websocket_port_are_refused(server):
+    port = server.sockets[0].getsockname()[1]
+    status, _, _ = await asyncio.to_thread(http_get, port, "/")
+    assert status == 426  # Upgrade Required
+
+
+async def test_server_settings_stay_lean(server, uri):
+    # Compression costs CPU and memory for a few dozen bytes per event.
+    async with connect(uri, compression="deflate") as websocket:
+        assert websocket.response.headers.get("Sec-WebSocket-Extensions") is None
+    assert app.MAX_SIZE <= 4096
+
+
+# The command line: python app.py.
+
+
+def test_sigterm_closes_connections_with_1001_and_exits_0(app_process):
+    process = app_process("--no-http")
+
+    async def scenario():
+        async with connect(process.uri) as websocket:
+            await send(websocket, type="init")
+            await receive(websocket)
+            process.process.send_signal(signal.SIGTERM)
+            with pytest.raises(ConnectionClosed) as closed:
+                await receive(websocket, timeout=5)
+            return closed.value.rcvd.code
+
+    assert asyncio.run(scenario()) == 1001
+    returncode, stderr = process.stop()
+    assert returncode == 0
+    assert "Traceback" not in stderr
+
+
+def test_ctrl_c_exits_cleanly(app_process):
+    process = app_process()
+    process.process.send_signal(signal.SIGINT)
+    returncode, stderr = process.stop()
+    assert returncode == 0
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
+
+
+def run_app(*args, env=None):
+    """Run `python app.py` to completion and return the result."""
+    return subprocess.run(
+        [sys.executable, "app.py", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=10,
+        env=env,
+    )
+
+
+@pytest.mark.parametrize("option", ["--port", "--http-port"])
+def test_a_port_in_use_is_explained_without_a_traceback(option):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_app("--host", "127.0.0.1", "--port", "0", option, str(port))
+    assert result.returncode == 1
+    assert f"port {port} is already in use" in result.stderr
+    assert option in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_port_environment_variable_sets_the_websocket_port(app_process, monkeypatch):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("PORT", str(port))
+    process = app_process("--port", str(port), "--no-http")
+    assert process.websocket_port == port
+    assert http_get(port, "/healthz")[0] == 200
+
+
+def test_the_page_and_the_game_are_served_by_one_command(app_process):
+    process = app_process("--http-port", "0")
+    status, headers, body = http_get(process.http_port, "/")
+    assert status == 200
+    assert headers["Content-Type"] == "text/html; charset=utf-8"
+    # The page learns the WebSocket port that was actually bound.
+    assert f'<meta name="websocket" content=":{process.websocket_port}">'.encode() in body
+
+
+@pytest.mark.parametrize(
+    "path, content_type",
+    [
+        ("/index.html", "text/html"),
+        ("/?join=somekey", "text/html"),
+        ("/main.js", "text/javascript"),
+        ("/connect4.js", "text/javascript"),
+        ("/connect4.css", "text/css"),
+    ],
+)
+def test_the_front_end_files_are_served(front_end, path, content_type):
+    status, headers, body = http_get(front_end, path)
+    assert status == 200 and body
+    assert headers["Content-Type"].startswith(content_type)
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/app.py",
+        "/connect4.py",
+        "/tests/test_app.py",
+        "/tests/conftest.py",
+        "/.git/config",
+        "/.git/HEAD",
+        "/README.md",
+        "/requirements.txt",
+        "/../app.py",
+        "/%2e%2e/app.py",
+        "/..%2fapp.py",
+        "//etc/passwd",
+        "/main.js/",
+        "/tests/",
+    ],
+)
+def test_nothing_else_is_served(front_end, path):
+    status, _, body = http_get(front_end, path)
+    assert status == 404
+    assert b"import" not in body
+
+
+def test_a_page_opened_on_localhost_invites_friends_at_the_lan_address(front_end):
+    _, _, body = http_get(front_end, "/", headers={"Host": f"localhost:{front_end}"})
+    assert b'<meta name="invite-origin" content="http://192.0.2.7:8000">' in body
+    # Opened at the LAN address, the page's own address is the one to share.
+    _, _, body = http_get(front_end, "/", headers={"Host": "192.0.2.7:8000"})
+    assert b'<meta name="invite-origin" content="">' in body
+
+
+@pytest.fixture
+def front_end():
+    """The page's HTTP server on an ephemeral port, as if on a LAN at 192.0.2.7."""
+    settings = {"websocket_port": 8001, "lan_origin": "http://192.0.2.7:8000"}
+    httpd = app.FrontEndServer(("127.0.0.1", 0), settings)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield httpd.server_address[1]
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_refused_moves_do_not_rely_on_assert():
+    # python -O strips assert statements: validation must not depend on them.
+    code = (
+        "from connect4 import Connect4\n"
+        "game = Connect4()\n"
+        "try:\n"
+        "    game.play('yellow', 0)\n"
+        "except ValueError as exc:\n"
+        "    print(exc)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-O", "-c", code], cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.stdout == "It isn't your turn.\n"
