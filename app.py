@@ -8,8 +8,10 @@ protocol and the options.
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import errno
+import functools
 import http
 import http.server
 import itertools
@@ -21,11 +23,13 @@ import signal
 import socket
 import sys
 import threading
+import time
 import urllib.parse
 from pathlib import Path
 
 from websockets.asyncio.server import ServerConnection, broadcast, serve
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, ConnectionClosedError
+from websockets.frames import Close, CloseCode
 
 from connect4 import PLAYER1, PLAYER2, Connect4
 
@@ -33,6 +37,21 @@ log = logging.getLogger("connect4")
 
 # The largest valid event, an init with a key, is under 100 bytes.
 MAX_SIZE = 2048
+
+
+@dataclasses.dataclass
+class Limits:
+    """What one server process allows; the command line can change each value."""
+
+    games: int = 10_000  # games in progress at once
+    connections: int = 30_000  # open WebSocket connections
+    init_timeout: float = 10.0  # seconds for a new connection to send its init
+    # People click a few times a second; a client sending more is broken or hostile.
+    messages_per_second: float = 10.0
+    message_burst: int = 30
+
+
+LIMITS = Limits()
 
 JOIN = {}  # join key -> Room, while anyone is connected to the game
 WATCH = {}  # watch key -> Room, the same rooms
@@ -56,6 +75,37 @@ class Room:
 
 
 _room_numbers = itertools.count(1)
+
+
+class GameConnection(ServerConnection):
+    """A server connection that closes with 1008 when its client floods it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A token bucket: each message spends a token; tokens come back over time.
+        self.tokens = LIMITS.message_burst
+        self.refilled = time.monotonic()
+
+    async def recv(self, *args, **kwargs):
+        """Receive the next message, unless the client sends too many."""
+        message = await super().recv(*args, **kwargs)
+        now = time.monotonic()
+        self.tokens = min(
+            LIMITS.message_burst,
+            self.tokens + (now - self.refilled) * LIMITS.messages_per_second,
+        )
+        self.refilled = now
+        if self.tokens < 1:
+            log.warning("closing a connection from %s: too many messages", self.remote_address[0])
+            # Fail the connection as websockets does after a protocol error: the
+            # close frame leaves at once and the rest of the flood is dropped
+            # unread, where a closing handshake would wait behind all of it.
+            close = Close(CloseCode.POLICY_VIOLATION, "too many messages")
+            self.protocol.fail(close.code, close.reason)
+            self.send_data()
+            raise ConnectionClosedError(None, close)
+        self.tokens -= 1
+        return message
 
 
 def encode(**event):
@@ -161,6 +211,8 @@ async def attend(websocket, room, player=None):
 
 async def start(websocket):
     """Create a game and seat the connection as red; it receives the join and watch keys."""
+    if len(JOIN) >= LIMITS.games:
+        raise InvalidEvent("The server has as many games as it can hold. Try again later.")
     room = Room(
         join_key=secrets.token_urlsafe(12),
         watch_key=secrets.token_urlsafe(12),
@@ -198,7 +250,16 @@ async def watch(websocket, key):
 async def handler(websocket):
     """Route a connection to start(), join() or watch(), by its init event."""
     try:
-        async for message in websocket:
+        if len(websocket.server.connections) > LIMITS.connections:
+            log.warning("refusing a connection: %d are open", LIMITS.connections)
+            await error(websocket, "The server is full. Try again later.")
+            await websocket.close(CloseCode.TRY_AGAIN_LATER, "server full")
+            return
+        # A connection that doesn't say what it wants soon holds a socket for nothing.
+        deadline = asyncio.get_running_loop().time() + LIMITS.init_timeout
+        while True:
+            async with asyncio.timeout_at(deadline):
+                message = await websocket.recv()
             try:
                 event = parse(message)
                 if event["type"] != "init":
@@ -214,32 +275,88 @@ async def handler(websocket):
                 # Not in a game yet: the client may try another init.
                 log.debug("refused an init: %s", exc)
                 await error(websocket, str(exc))
+    except TimeoutError:
+        log.debug("closing a connection that sent no init in time")
+        await websocket.close(CloseCode.POLICY_VIOLATION, "no init")
     except ConnectionClosed:
         pass  # the client went away or broke the protocol; websockets closed it
 
 
-def health_check(connection, request):
-    """Answer GET /healthz with 200 OK, for load balancers and monitoring."""
+def check_request(connection, request, *, page_port, origins):
+    """Answer GET /healthz, and refuse handshakes from other sites' pages."""
     if request.path == "/healthz":
         return connection.respond(http.HTTPStatus.OK, "OK\n")
+    # Browsers let any site open WebSockets anywhere, even on a LAN; the
+    # Origin header is how a server tells the game's own page from others.
+    if not is_allowed_origin(request.headers, page_port, origins):
+        log.info("refused a connection from another site's page")
+        return connection.respond(
+            http.HTTPStatus.FORBIDDEN, "Only the game's own page may connect.\n"
+        )
     return None
 
 
-def websocket_server(host=None, port=8001, **options):
-    """Create the game's WebSocket server; use it with ``async with``."""
-    return serve(
-        handler,
-        host,
-        port,
-        process_request=health_check,
+def is_allowed_origin(headers, page_port, origins):
+    """Tell whether the page that opens a connection is the game's own page."""
+    values = headers.get_all("Origin")
+    if not values:
+        return True  # not a browser: command-line clients send no Origin
+    hosts = headers.get_all("Host")
+    if len(values) > 1 or len(hosts) != 1:
+        return False
+    if values[0] in origins:
+        return True
+    # The page is served from the same host as this server, on page_port,
+    # whether that host is reached as localhost, by address or by name.
+    try:
+        page = urllib.parse.urlsplit(values[0])
+        server = urllib.parse.urlsplit("//" + hosts[0])
+        default_port = {"http": 80, "https": 443}.get(page.scheme)
+        return (
+            default_port is not None
+            and page.hostname is not None
+            and page.hostname == server.hostname
+            and (page.port or default_port) == page_port
+        )
+    except ValueError:  # a malformed host or port
+        return False
+
+
+def websocket_server(host=None, port=8001, *, page_port=8000, origins=(), **options):
+    """Create the game's WebSocket server; use it with ``async with``.
+
+    It accepts connections from the page served on page_port of the same host,
+    from the other origins listed, and from clients that aren't browsers.
+
+    Any setting can be replaced with options: bench/floor.py swaps the
+    handler for a bare relay. CONNECT4_WEBSOCKETS_DEFAULTS=1 in the environment
+    keeps websockets' own defaults instead of the four lean settings below: it
+    is the baseline of the benchmark (bench/PERFORMANCE.md), not for players.
+
+    """
+    settings = dict(
+        handler=handler,
+        process_request=functools.partial(
+            check_request,
+            page_port=page_port,
+            origins=frozenset(origin.rstrip("/") for origin in origins),
+        ),
+        create_connection=GameConnection,
         # Events are a few dozen bytes: compressing them costs CPU and memory
         # for nothing, and a small max_size stops floods of junk early.
         compression=None,
         max_size=MAX_SIZE,
+        # A client sends an event per click and reads what it's sent: a few
+        # queued events or KiB unsent bound what one connection can hold.
+        max_queue=4,
+        write_limit=4096,
         # Shut down within a few seconds even if a client doesn't answer.
         close_timeout=3,
-        **options,
     )
+    if os.environ.get("CONNECT4_WEBSOCKETS_DEFAULTS"):
+        for name in ("compression", "max_size", "max_queue", "write_limit"):
+            del settings[name]
+    return serve(host=host, port=port, **settings | options)
 
 
 # The web page, served by `python app.py` beside the WebSocket server.
@@ -349,19 +466,18 @@ def lan_address():
     return None if is_loopback(address) or address == "0.0.0.0" else address
 
 
-def start_front_end(host, port, websocket_port):
-    """Serve the page on a thread of its own and return the HTTP server."""
+def create_front_end(host, port):
+    """Bind the page's HTTP server; it serves once its thread starts."""
     all_interfaces = host in (None, "", "0.0.0.0", "::")
-    lan = lan_address() if all_interfaces else None
-    settings = {"websocket_port": websocket_port, "lan_origin": None}
+    settings = {"websocket_port": 8001, "lan_origin": None}
     if all_interfaces and socket.has_dualstack_ipv6():
         httpd = FrontEndServer(("::", port), settings, dual_stack=True)
     else:
         httpd = FrontEndServer((host or "", port), settings)
+    lan = lan_address() if all_interfaces else None
     if lan:
         settings["lan_origin"] = f"http://{lan}:{httpd.server_address[1]}"
         log.info("players on your network can open %s/", settings["lan_origin"])
-    threading.Thread(target=httpd.serve_forever, name="front-end", daemon=True).start()
     return httpd
 
 
@@ -379,6 +495,17 @@ class PortInUse(Exception):
     """A port the server needs is taken by another program."""
 
 
+@contextlib.contextmanager
+def explain_port_in_use(port, option):
+    """Turn the error of binding a taken port into PortInUse, naming the option."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise PortInUse(port, option) from None
+        raise
+
+
 async def main(args):
     """Serve the game, and the page unless told not to, until SIGTERM or SIGINT."""
     loop = asyncio.get_running_loop()
@@ -386,43 +513,46 @@ async def main(args):
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
 
-    try:
-        server = await websocket_server(args.host, args.port)
-    except OSError as exc:
-        if exc.errno == errno.EADDRINUSE:
-            raise PortInUse(args.port, "--port") from None
-        raise
+    httpd = None
+    page_port = args.http_port
+    if args.http:
+        with explain_port_in_use(args.http_port, "--http-port"):
+            httpd = create_front_end(args.host, args.http_port)
+        page_port = httpd.server_address[1]
+    with explain_port_in_use(args.port, "--port"):
+        server = await websocket_server(
+            args.host, args.port, page_port=page_port, origins=args.origin
+        )
+    websocket_port = server.sockets[0].getsockname()[1]
+
+    if httpd is not None:
+        httpd.settings["websocket_port"] = websocket_port
+        threading.Thread(target=httpd.serve_forever, name="front-end", daemon=True).start()
+        print(
+            f"Connect Four: open http://{url_host(args.host)}:{page_port}/ "
+            f"in your browser (WebSocket server on port {websocket_port}).",
+            flush=True,
+        )
+    else:
+        print(
+            f"Connect Four: WebSocket server on port {websocket_port}. "
+            f"Serve the page yourself, e.g. with: python -m http.server",
+            flush=True,
+        )
+
     # Leaving this block closes every connection with 1001 (going away).
     async with server:
-        websocket_port = server.sockets[0].getsockname()[1]
-        if args.http:
-            try:
-                httpd = start_front_end(args.host, args.http_port, websocket_port)
-            except OSError as exc:
-                if exc.errno == errno.EADDRINUSE:
-                    raise PortInUse(args.http_port, "--http-port") from None
-                raise
-            http_port = httpd.server_address[1]
-            print(
-                f"Connect Four: open http://{url_host(args.host)}:{http_port}/ "
-                f"in your browser (WebSocket server on port {websocket_port}).",
-                flush=True,
-            )
-        else:
-            httpd = None
-            print(
-                f"Connect Four: WebSocket server on port {websocket_port}. "
-                f"Serve the page yourself, e.g. with: python -m http.server",
-                flush=True,
-            )
         await stop.wait()
         log.info("shutting down")
-        if httpd is not None:
-            httpd.shutdown()
+    if httpd is not None:
+        httpd.shutdown()
+        httpd.server_close()
 
 
 def event_loop_factory():
     """Choose the event loop: uvloop, which is faster, when it is installed."""
+    if os.environ.get("CONNECT4_WEBSOCKETS_DEFAULTS"):
+        return None  # the benchmark's baseline: see websocket_server()
     try:
         import uvloop
     except ImportError:
@@ -455,6 +585,23 @@ def parse_args(argv=None):
         action="store_false",
         help="serve the WebSocket only, e.g. behind `python -m http.server`",
     )
+    parser.add_argument(
+        "--origin",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="also accept WebSocket connections from pages at this origin, "
+        "e.g. https://game.example (repeatable)",
+    )
+    parser.add_argument(
+        "--max-games", type=int, default=LIMITS.games, help="games in progress at once"
+    )
+    parser.add_argument(
+        "--max-connections",
+        type=int,
+        default=LIMITS.connections,
+        help="open WebSocket connections at once",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every event")
     return parser.parse_args(argv)
 
@@ -462,6 +609,7 @@ def parse_args(argv=None):
 def run(argv=None):
     """Run the server from the command line."""
     args = parse_args(argv)
+    LIMITS.games, LIMITS.connections = args.max_games, args.max_connections
     logging.basicConfig(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         level=logging.DEBUG if args.verbose else logging.INFO,

@@ -134,11 +134,18 @@ class AppProcess:
         self.websocket_port = int(ports[2])
         self.url = f"http://127.0.0.1:{self.http_port}/"
         self.uri = f"ws://127.0.0.1:{self.websocket_port}/"
+        self.signalled = False
+
+    def signal(self, signum=signal.SIGTERM):
+        """Ask the server to stop, as systemd or Ctrl-C would."""
+        self.signalled = True
+        self.process.send_signal(signum)
 
     def stop(self, timeout=5):
-        """Send SIGTERM; return the exit code and what the server logged."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+        """Stop the server unless asked already; return its exit code and its log."""
+        # A second signal during shutdown would kill the process instead.
+        if not self.signalled:
+            self.signal()
         _, stderr = self.process.communicate(timeout=timeout)
         return self.process.returncode, stderr
 
