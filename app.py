@@ -47,31 +47,76 @@ class Limits:
     connections: int = 30_000  # open WebSocket connections
     init_timeout: float = 10.0  # seconds for a new connection to send its init
     # People click a few times a second; a client sending more is broken or hostile.
-    messages_per_second: float = 10.0
-    message_burst: int = 30
+    messages_per_second: float = 20.0
+    message_burst: int = 60
+    # Seconds that a seat, and a game that nobody is in, wait for a player to
+    # come back: a reload or a network blip must not lose the game.
+    grace: float = 60.0
 
 
 LIMITS = Limits()
 
-JOIN = {}  # join key -> Room, while anyone is connected to the game
+JOIN = {}  # join key -> Room, while the game lasts
 WATCH = {}  # watch key -> Room, the same rooms
+SEATS = {}  # seat token -> Room, the same rooms again
+
+
+# Closes a connection whose seat was taken over by a newer connection with the
+# seat's token, e.g. the same page reconnecting: that page must not reconnect.
+CLOSE_REPLACED = 4000
 
 
 class InvalidEvent(Exception):
     """A client sent an event the server can't act on; the message says why."""
 
 
+def other(player):
+    """The opponent's colour."""
+    return PLAYER2 if player == PLAYER1 else PLAYER1
+
+
+@dataclasses.dataclass(eq=False)
+class Seat:
+    """A player's place at a game, which outlives its connections."""
+
+    player: str  # colour in the current game: each rematch swaps them
+    # Proves who holds the seat when its player reconnects; only they know it.
+    token: str = dataclasses.field(default_factory=lambda: secrets.token_urlsafe(16))
+    connection: ServerConnection | None = None
+    left_at: float = 0.0  # the event loop's time when the connection closed
+    wins: int = 0
+
+    def is_abandoned(self):
+        """Tell whether the player left longer ago than the grace period."""
+        elapsed = asyncio.get_running_loop().time() - self.left_at
+        return self.connection is None and elapsed >= LIMITS.grace
+
+
 @dataclasses.dataclass(eq=False)
 class Room:
-    """A game and the connections that take part in it."""
+    """A game, the seats of its two players and every connection taking part."""
 
     join_key: str
     watch_key: str
     number: int  # names the game in logs, where the keys must not appear
+    host: Seat  # started the game
+    guest: Seat | None = None  # came with the join link
     game: Connect4 = dataclasses.field(default_factory=Connect4)
-    players: dict = dataclasses.field(default_factory=dict)  # player -> connection
     connected: set = dataclasses.field(default_factory=set)  # players and spectators
-    history: list = dataclasses.field(default_factory=list)  # encoded play, win, draw
+    history: list = dataclasses.field(default_factory=list)  # this game's events, encoded
+    rematch: set = dataclasses.field(default_factory=set)  # players asking for one
+    draws: int = 0
+    expiry: asyncio.TimerHandle | None = None  # forgets the room once empty
+
+    @property
+    def seats(self):
+        """The seats taken so far."""
+        return [seat for seat in (self.host, self.guest) if seat is not None]
+
+    def score(self):
+        """Games won by whoever plays each colour now, and draws."""
+        score = {seat.player: seat.wins for seat in self.seats}
+        return {PLAYER1: score.get(PLAYER1, 0), PLAYER2: score.get(PLAYER2, 0), "draws": self.draws}
 
 
 _room_numbers = itertools.count(1)
@@ -124,8 +169,8 @@ def parse(message):
         raise InvalidEvent("That message isn't valid JSON.") from None
     if not isinstance(event, dict):
         raise InvalidEvent("An event must be a JSON object.")
-    if event.get("type") not in ("init", "play"):
-        raise InvalidEvent('An event needs a "type": "init" or "play".')
+    if event.get("type") not in ("init", "play", "rematch"):
+        raise InvalidEvent('An event needs a "type": "init", "play" or "rematch".')
     return event
 
 
@@ -142,71 +187,139 @@ def send_now(websocket, message):
 
 
 def replay(websocket, room):
-    """Bring a connection up to date: who is seated, then every move and the result."""
-    for player in room.players:
-        send_now(websocket, encode(type="joined", player=player))
+    """Bring a connection up to date: who is here, this game's events, rematch requests."""
+    for seat in room.seats:
+        if seat.connection not in (None, websocket):
+            send_now(websocket, encode(type="joined", player=seat.player))
     for message in room.history:
         send_now(websocket, message)
+    for player in room.rematch:
+        send_now(websocket, encode(type="rematch", player=player))
 
 
-async def play(websocket, room, player):
-    """Receive a connection's events for as long as it lasts and play its moves."""
+def announce(room, message):
+    """Send an event of the current game to everyone, and keep it for latecomers."""
+    room.history.append(message)
+    broadcast(room.connected, message)
+
+
+def move(room, seat, event):
+    """Play a move, then tell everyone about it and about the result, if any."""
+    if "column" not in event:
+        raise InvalidEvent('A play event needs a "column".')
+    try:
+        row = room.game.play(seat.player, event["column"])
+    except ValueError as exc:
+        raise InvalidEvent(str(exc)) from None
+    announce(room, encode(type="play", player=seat.player, column=event["column"], row=row))
+    if room.game.winner is not None:
+        seat.wins += 1
+        announce(room, encode(type="win", player=seat.player))
+        log.info("game %d: %s won in %d moves", room.number, seat.player, len(room.game.moves))
+    elif room.game.draw:
+        room.draws += 1
+        announce(room, encode(type="draw"))
+        log.info("game %d: draw", room.number)
+
+
+def rematch(room, seat):
+    """Ask for a rematch; once both players have, start it with colours swapped."""
+    if not room.game.over:
+        raise InvalidEvent("You can ask for a rematch when the game is over.")
+    if seat.player in room.rematch:
+        raise InvalidEvent("You asked already. Waiting for your opponent.")
+    room.rematch.add(seat.player)
+    broadcast(room.connected, encode(type="rematch", player=seat.player))
+    if len(room.rematch) < 2:
+        return
+    # Red moves first, so swapping colours alternates who starts.
+    room.game, room.history, room.rematch = Connect4(), [], set()
+    for seat in room.seats:
+        seat.player = other(seat.player)
+        if seat.connection is not None:
+            send_now(seat.connection, init_event(room, seat))
+    announce(room, encode(type="reset", score=room.score()))
+    log.info("game %d: rematch", room.number)
+
+
+async def play(websocket, room, seat):
+    """Receive a connection's events for as long as it lasts and act on them."""
     async for message in websocket:
         try:
             event = parse(message)
             if event["type"] == "init":
                 raise InvalidEvent("You're already in a game. Open a new page for another.")
-            if player is None:
+            if seat is None:
                 raise InvalidEvent("You're watching this game: only the players can play.")
-            if "column" not in event:
-                raise InvalidEvent('A play event needs a "column".')
-            try:
-                row = room.game.play(player, event["column"])
-            except ValueError as exc:
-                raise InvalidEvent(str(exc)) from None
+            if event["type"] == "play":
+                move(room, seat, event)
+            else:
+                rematch(room, seat)
         except InvalidEvent as exc:
             log.debug("game %d: refused an event: %s", room.number, exc)
             await error(websocket, str(exc))
-            continue
-
-        results = [encode(type="play", player=player, column=event["column"], row=row)]
-        if room.game.winner is not None:
-            results.append(encode(type="win", player=room.game.winner))
-            log.info("game %d: %s won in %d moves", room.number, player, len(room.game.moves))
-        elif room.game.draw:
-            results.append(encode(type="draw"))
-            log.info("game %d: draw", room.number)
-        for result in results:
-            room.history.append(result)
-            broadcast(room.connected, result)
 
 
-async def attend(websocket, room, player=None):
-    """Keep a connection in a room while it lasts, seated as player or watching."""
+def init_event(room, seat):
+    """The event telling a player its colour, the game's keys and its seat token."""
+    return encode(
+        type="init",
+        join=room.join_key,
+        watch=room.watch_key,
+        player=seat.player,
+        token=seat.token,
+    )
+
+
+async def attend(websocket, room, seat=None):
+    """Keep a connection in a room while it lasts, in its seat or watching."""
     # Nothing here yields before the connection is in the room, so a seat
     # checked as free by the caller is still free when it is taken.
-    if player is not None:
-        send_now(
-            websocket,
-            encode(type="init", join=room.join_key, watch=room.watch_key, player=player),
-        )
+    if room.expiry is not None:
+        room.expiry.cancel()
+        room.expiry = None
+    replaced = None
+    if seat is not None:
+        send_now(websocket, init_event(room, seat))
+        replaced, seat.connection = seat.connection, websocket
+        if replaced is None:
+            broadcast(room.connected, encode(type="joined", player=seat.player))
     replay(websocket, room)
-    if player is not None:
-        broadcast(room.connected, encode(type="joined", player=player))
-        room.players[player] = websocket
     room.connected.add(websocket)
     try:
-        await play(websocket, room, player)
+        if replaced is not None:
+            # The player came back on a new connection while the old one
+            # looked alive: the new one wins, and the old page is told why.
+            # In the background: closing a dead connection takes close_timeout.
+            in_background(replaced.close(CLOSE_REPLACED, "seat taken over by a new connection"))
+        await play(websocket, room, seat)
     finally:
         room.connected.discard(websocket)
-        if player is not None:
-            del room.players[player]
-            broadcast(room.connected, encode(type="left", player=player))
-            log.info("game %d: %s left", room.number, player)
+        if seat is not None and seat.connection is websocket:
+            seat.connection = None
+            seat.left_at = asyncio.get_running_loop().time()
+            broadcast(room.connected, encode(type="left", player=seat.player))
+            log.info("game %d: %s left", room.number, seat.player)
         if not room.connected:
-            # Nobody can come back to a game that nobody is in: forget it.
-            del JOIN[room.join_key], WATCH[room.watch_key]
-            log.info("game %d: closed", room.number)
+            room.expiry = asyncio.get_running_loop().call_later(LIMITS.grace, forget, room)
+
+
+_background_tasks = set()
+
+
+def in_background(coroutine):
+    """Run a coroutine without waiting for it, keeping a reference until it's done."""
+    task = asyncio.create_task(coroutine)
+    _background_tasks.add(task)
+    task.add_done_callback(_background_tasks.discard)
+
+
+def forget(room):
+    """Drop a game that nobody came back to within the grace period."""
+    del JOIN[room.join_key], WATCH[room.watch_key]
+    for seat in room.seats:
+        del SEATS[seat.token]
+    log.info("game %d: closed", room.number)
 
 
 async def start(websocket):
@@ -217,15 +330,17 @@ async def start(websocket):
         join_key=secrets.token_urlsafe(12),
         watch_key=secrets.token_urlsafe(12),
         number=next(_room_numbers),
+        host=Seat(PLAYER1),
     )
     JOIN[room.join_key] = room
     WATCH[room.watch_key] = room
+    SEATS[room.host.token] = room
     log.info("game %d: started", room.number)
-    await attend(websocket, room, PLAYER1)
+    await attend(websocket, room, room.host)
 
 
 def find(keys, key):
-    """Return the room that a join or watch key opens, or raise InvalidEvent."""
+    """Return the room that a join, watch or seat key opens, or raise InvalidEvent."""
     # The key comes from the client: it may be any JSON value, even unhashable.
     room = keys.get(key) if isinstance(key, str) else None
     if room is None:
@@ -234,11 +349,26 @@ def find(keys, key):
 
 
 async def join(websocket, key):
-    """Seat the connection as yellow in the game that the join key opens."""
+    """Give the connection the second seat in the game that the join key opens."""
     room = find(JOIN, key)
-    if PLAYER2 in room.players:
-        raise InvalidEvent(f"Someone is already playing {PLAYER2} in this game.")
-    await attend(websocket, room, PLAYER2)
+    if room.guest is None:
+        room.guest = Seat(other(room.host.player))
+    elif room.guest.is_abandoned():
+        # Whoever had the seat isn't coming back: their token stops working.
+        del SEATS[room.guest.token]
+        room.guest.token = secrets.token_urlsafe(16)
+    else:
+        raise InvalidEvent(f"Someone is already playing {room.guest.player} in this game.")
+    SEATS[room.guest.token] = room
+    await attend(websocket, room, room.guest)
+
+
+async def resume(websocket, token):
+    """Give a player's seat back to them, on a new connection, by its token."""
+    room = find(SEATS, token)
+    seat = room.host if room.host.token == token else room.guest
+    log.info("game %d: %s is back", room.number, seat.player)
+    await attend(websocket, room, seat)
 
 
 async def watch(websocket, key):
@@ -264,7 +394,13 @@ async def handler(websocket):
                 event = parse(message)
                 if event["type"] != "init":
                     raise InvalidEvent("Start, join or watch a game first.")
-                if "join" in event:
+                # A page that held a seat presents its token; if the seat is
+                # gone, the join link, when the page has one, may seat it anew.
+                token = event.get("token")
+                seat_is_live = isinstance(token, str) and token in SEATS
+                if "token" in event and (seat_is_live or "join" not in event):
+                    await resume(websocket, event["token"])
+                elif "join" in event:
                     await join(websocket, event["join"])
                 elif "watch" in event:
                     await watch(websocket, event["watch"])
@@ -602,6 +738,14 @@ def parse_args(argv=None):
         default=LIMITS.connections,
         help="open WebSocket connections at once",
     )
+    parser.add_argument(
+        "--grace",
+        type=float,
+        default=LIMITS.grace,
+        metavar="SECONDS",
+        help="how long a seat, and a game nobody is in, wait for players to come back "
+        f"(default: {LIMITS.grace:g})",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every event")
     return parser.parse_args(argv)
 
@@ -610,6 +754,7 @@ def run(argv=None):
     """Run the server from the command line."""
     args = parse_args(argv)
     LIMITS.games, LIMITS.connections = args.max_games, args.max_connections
+    LIMITS.grace = args.grace
     logging.basicConfig(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         level=logging.DEBUG if args.verbose else logging.INFO,

@@ -39,13 +39,26 @@ async def assert_nothing_received(websocket, wait=0.05):
         await asyncio.wait_for(websocket.recv(), wait)
 
 
+@pytest.fixture(autouse=True)
+def no_grace_period(monkeypatch):
+    """Forget games and free seats as soon as their players leave, unless a test waits."""
+    monkeypatch.setattr(app.LIMITS, "grace", 0)
+
+
 @pytest.fixture
 async def server():
     """Run the game's WebSocket server on an ephemeral port on the loopback."""
     async with app.websocket_server("127.0.0.1", 0) as server:
         yield server
-    # Every connection closed with the server, so every game must be gone.
-    assert app.JOIN == {} and app.WATCH == {}
+    # Every connection closed with the server, so every game must be gone
+    # once the event loop runs the timers that forget them, or, when a test
+    # gave players time to come back, be waiting for that timer.
+    await asyncio.sleep(0)
+    for room in list(app.JOIN.values()):
+        assert not room.connected and room.expiry is not None
+        room.expiry.cancel()
+        app.forget(room)
+    assert app.JOIN == {} and app.WATCH == {} and app.SEATS == {}
 
 
 @pytest.fixture

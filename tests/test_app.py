@@ -50,12 +50,16 @@ async def test_join_seats_yellow_and_tells_red(client):
     init = await receive(red)
     yellow = await client()
     await send(yellow, type="init", join=init["join"])
-    assert await receive(yellow) == {
+    yellow_init = await receive(yellow)
+    assert yellow_init == {
         "type": "init",
         "join": init["join"],
         "watch": init["watch"],
         "player": "yellow",
+        "token": yellow_init["token"],
     }
+    # Each seat has its own secret token.
+    assert len(yellow_init["token"]) >= 16 and yellow_init["token"] != init["token"]
     assert await receive(yellow) == {"type": "joined", "player": "red"}
     assert await receive(red) == {"type": "joined", "player": "yellow"}
 
@@ -686,3 +690,255 @@ async def test_keepalive_pings_stay_on(server, client):
     await client()
     (connection,) = server.connections
     assert connection.ping_interval is not None and connection.ping_timeout is not None
+
+
+# Resume: a seat outlives its connection for a grace period.
+
+
+@pytest.fixture
+def grace(monkeypatch):
+    """Give players a grace period to come back, of the given length in seconds."""
+
+    def set_grace(seconds):
+        monkeypatch.setattr(app.LIMITS, "grace", seconds)
+
+    set_grace(60)
+    return set_grace
+
+
+async def seated(client, **init):
+    """Open a connection, send init, and return it with the init event it gets."""
+    websocket = await client()
+    await send(websocket, type="init", **init)
+    event = await receive(websocket)
+    assert event["type"] == "init", event
+    return websocket, event
+
+
+async def test_a_player_resumes_its_seat_with_its_token(game, client, grace):
+    await game.play_all([3, 3, 4])
+    yellow_token = app.JOIN[game.join_key].guest.token
+    await game.yellow.close()
+    assert await receive(game.red) == {"type": "left", "player": "yellow"}
+    assert await receive(game.spectator) == {"type": "left", "player": "yellow"}
+
+    yellow, init = await seated(client, join=game.join_key, token=yellow_token)
+    assert init["player"] == "yellow" and init["token"] == yellow_token
+    assert await receive(yellow) == {"type": "joined", "player": "red"}
+    assert [(await receive(yellow))["column"] for _ in range(3)] == [3, 3, 4]
+    # The others hear that yellow is back, and yellow goes on playing.
+    assert await receive(game.red) == {"type": "joined", "player": "yellow"}
+    assert await receive(game.spectator) == {"type": "joined", "player": "yellow"}
+    game.yellow = yellow
+    assert await game.play("yellow", 4) == {"type": "play", "player": "yellow", "column": 4, "row": 1}
+
+
+async def test_red_resumes_with_its_token_alone(game, client, grace):
+    red_token = app.JOIN[game.join_key].host.token
+    await game.play("red", 0)
+    await game.red.close()
+    await receive(game.yellow)  # left
+    red, init = await seated(client, token=red_token)
+    assert init["player"] == "red"
+    game.red = red
+    assert (await receive(red))["type"] == "joined"  # yellow is here
+    await receive(red)  # the move replayed
+    await receive(game.yellow)  # joined
+    await receive(game.spectator)  # left
+    await receive(game.spectator)  # joined
+    await game.play("yellow", 0)
+    assert (await game.play("red", 1))["player"] == "red"
+
+
+async def test_the_join_link_cannot_take_a_seat_during_its_grace_period(game, client, grace):
+    await game.yellow.close()
+    await receive(game.red)
+    intruder = await client()
+    await send(intruder, type="init", join=game.join_key)
+    assert await receive(intruder) == {
+        "type": "error",
+        "message": "Someone is already playing yellow in this game.",
+    }
+
+
+async def test_after_the_grace_period_the_join_link_seats_someone_new(game, client, grace):
+    grace(0.1)
+    old_token = app.JOIN[game.join_key].guest.token
+    await game.yellow.close()
+    await asyncio.sleep(0.15)
+    newcomer, init = await seated(client, join=game.join_key)
+    assert init["player"] == "yellow" and init["token"] != old_token
+    # The old token is worthless now.
+    stale = await client()
+    await send(stale, type="init", token=old_token)
+    assert (await receive(stale))["type"] == "error"
+
+
+@pytest.mark.parametrize("token", ["no-such-token", "", 42, None, ["token"], {"a": 1}])
+async def test_a_wrong_token_is_refused(game, client, grace, token):
+    websocket = await client()
+    await send(websocket, type="init", token=token)
+    assert await receive(websocket) == {
+        "type": "error",
+        "message": "This game doesn't exist. It may have ended.",
+    }
+
+
+async def test_a_wrong_token_with_a_join_key_joins_as_usual(client, grace):
+    red, init = await seated(client)
+    yellow, event = await seated(client, join=init["join"], token="stale")
+    assert event["player"] == "yellow"
+
+
+async def test_a_token_never_reaches_anyone_else(client, grace):
+    red, red_init = await seated(client)
+    yellow, yellow_init = await seated(client, join=red_init["join"])
+    spectator = await client()
+    await send(spectator, type="init", watch=red_init["watch"])
+    heard = {red: [], yellow: [], spectator: []}
+    for websocket in heard:
+        with contextlib.suppress(TimeoutError):
+            while True:
+                heard[websocket].append(await asyncio.wait_for(websocket.recv(), 0.1))
+    assert yellow_init["token"] not in "".join(heard[red])
+    assert red_init["token"] not in "".join(heard[yellow])
+    assert not any("token" in message for message in heard[spectator])
+
+
+async def test_a_new_connection_with_the_token_takes_over_the_seat(game, client, grace):
+    token = app.JOIN[game.join_key].guest.token
+    second_tab, init = await seated(client, join=game.join_key, token=token)
+    assert init["player"] == "yellow"
+    with pytest.raises(ConnectionClosed) as closed:
+        while True:
+            await receive(game.yellow)
+    assert closed.value.rcvd.code == app.CLOSE_REPLACED
+    assert await receive(second_tab) == {"type": "joined", "player": "red"}
+    # Nobody was told that yellow left: yellow never did.
+    await assert_nothing_received(game.red)
+    game.yellow = second_tab
+    await game.play("red", 0)
+    assert (await game.play("yellow", 0))["row"] == 1
+
+
+async def test_a_game_nobody_comes_back_to_is_forgotten_after_the_grace_period(game, client, grace):
+    grace(0.2)
+    for websocket in game.everyone:
+        await websocket.close()
+    await asyncio.sleep(0.1)
+    assert game.join_key in app.JOIN  # still waiting for its players
+    await asyncio.sleep(0.3)
+    assert app.JOIN == {} and app.WATCH == {} and app.SEATS == {}
+
+
+async def test_a_spectator_keeps_an_empty_game_alive(game, grace):
+    grace(0.1)
+    await game.red.close()
+    await game.yellow.close()
+    await asyncio.sleep(0.2)
+    assert game.join_key in app.JOIN
+
+
+# Rematch: same links, colours swapped, score kept.
+
+
+async def finish(game, moves):
+    """Play moves to the end of the game and consume the result events."""
+    await game.play_all(moves)
+    return [await receive(websocket) for websocket in game.everyone][0]
+
+
+async def test_a_rematch_starts_when_both_players_ask(game):
+    await finish(game, RED_WINS)
+    await send(game.red, type="rematch")
+    for websocket in game.everyone:
+        assert await receive(websocket) == {"type": "rematch", "player": "red"}
+    await send(game.yellow, type="rematch")
+    for websocket in game.everyone:
+        assert await receive(websocket) == {"type": "rematch", "player": "yellow"}
+    # Colours swap, so that the other player moves first this time.
+    red_init, yellow_init = await receive(game.red), await receive(game.yellow)
+    assert red_init["type"] == yellow_init["type"] == "init"
+    assert (red_init["player"], yellow_init["player"]) == ("yellow", "red")
+    reset = {"type": "reset", "score": {"red": 0, "yellow": 1, "draws": 0}}
+    for websocket in game.everyone:
+        assert await receive(websocket) == reset
+    game.red, game.yellow = game.yellow, game.red
+    assert await game.play("red", 6) == {"type": "play", "player": "red", "column": 6, "row": 0}
+
+
+async def test_one_request_is_not_enough(game):
+    await finish(game, RED_WINS)
+    await send(game.yellow, type="rematch")
+    for websocket in game.everyone:
+        assert await receive(websocket) == {"type": "rematch", "player": "yellow"}
+    await send(game.yellow, type="play", column=5)
+    assert await receive(game.yellow) == {"type": "error", "message": "The game is over."}
+    await send(game.yellow, type="rematch")
+    assert (await receive(game.yellow))["message"] == "You asked already. Waiting for your opponent."
+
+
+async def test_no_rematch_before_the_game_is_over(game):
+    await game.play("red", 0)
+    await send(game.red, type="rematch")
+    assert await receive(game.red) == {
+        "type": "error",
+        "message": "You can ask for a rematch when the game is over.",
+    }
+
+
+async def test_spectators_cannot_ask_for_a_rematch(game):
+    await finish(game, RED_WINS)
+    await send(game.spectator, type="rematch")
+    assert (await receive(game.spectator))["type"] == "error"
+    await assert_nothing_received(game.red)
+
+
+async def test_the_score_follows_the_players_across_games(game):
+    async def rematch():
+        for websocket in (game.red, game.yellow):
+            await send(websocket, type="rematch")
+        for websocket in game.everyone:
+            await receive(websocket), await receive(websocket)  # two requests
+        await receive(game.red), await receive(game.yellow)  # init, swapped
+        game.red, game.yellow = game.yellow, game.red
+        return [await receive(websocket) for websocket in game.everyone][0]
+
+    await finish(game, RED_WINS)  # the host wins as red
+    assert (await rematch())["score"] == {"red": 0, "yellow": 1, "draws": 0}
+    await finish(game, RED_WINS)  # the guest wins as red
+    assert (await rematch())["score"] == {"red": 1, "yellow": 1, "draws": 0}
+    await finish(game, DRAW)
+    assert (await rematch())["score"] == {"red": 1, "yellow": 1, "draws": 1}
+
+
+async def test_latecomers_see_the_rematch_and_pending_requests(game, client):
+    await finish(game, RED_WINS)
+    for websocket in (game.red, game.yellow):
+        await send(websocket, type="rematch")
+    for websocket in game.everyone:
+        await receive(websocket), await receive(websocket)
+    await receive(game.red), await receive(game.yellow)
+    for websocket in game.everyone:
+        await receive(websocket)  # reset
+    game.red, game.yellow = game.yellow, game.red
+    await finish(game, RED_WINS)
+    await send(game.yellow, type="rematch")
+    latecomer = await client()
+    await send(latecomer, type="init", watch=game.watch_key)
+    events = [await receive(latecomer) for _ in range(2 + 1 + len(RED_WINS) + 1 + 1)]
+    assert [event["type"] for event in events] == (
+        ["joined", "joined", "reset"] + ["play"] * len(RED_WINS) + ["win", "rematch"]
+    )
+    assert events[-1] == {"type": "rematch", "player": "yellow"}
+
+
+async def test_a_resumed_player_gets_its_colour_after_a_rematch(game, client, grace):
+    guest_token = app.JOIN[game.join_key].guest.token
+    await finish(game, RED_WINS)
+    for websocket in (game.red, game.yellow):
+        await send(websocket, type="rematch")
+    await asyncio.sleep(0.05)
+    await game.yellow.close()
+    _, init = await seated(client, join=game.join_key, token=guest_token)
+    assert init["player"] == "red"
