@@ -131,9 +131,9 @@ class GameConnection(ServerConnection):
         self.tokens = LIMITS.message_burst
         self.refilled = time.monotonic()
 
-    async def recv(self, *args, **kwargs):
-        """Receive the next message, unless the client sends too many."""
-        message = await super().recv(*args, **kwargs)
+    def check_rate(self):
+        """Count a message received; fail the connection if there were too many."""
+        # A plain method, not a recv() override: this runs for every message.
         now = time.monotonic()
         self.tokens = min(
             LIMITS.message_burst,
@@ -150,14 +150,19 @@ class GameConnection(ServerConnection):
             self.send_data()
             raise ConnectionClosedError(None, close)
         self.tokens -= 1
-        return message
+
+
+_encoder = json.JSONEncoder(separators=(",", ":"))  # json.dumps() makes one per call
 
 
 def encode(**event):
     """Serialize an event once, to send it to any number of connections."""
-    return json.dumps(event, separators=(",", ":"))
+    return _encoder.encode(event)
 
 
+# Clients send the same few messages over and over: {"type":"play","column":3}.
+# Callers must not modify the events, which the cache shares.
+@functools.lru_cache(maxsize=256)
 def parse(message):
     """Decode a message from a client into an event, or raise InvalidEvent."""
     if not isinstance(message, str):
@@ -245,6 +250,7 @@ def rematch(room, seat):
 async def play(websocket, room, seat):
     """Receive a connection's events for as long as it lasts and act on them."""
     async for message in websocket:
+        websocket.check_rate()
         try:
             event = parse(message)
             if event["type"] == "init":
@@ -377,10 +383,15 @@ async def watch(websocket, key):
     await attend(websocket, room)
 
 
+_open_connections = 0  # websockets' server.connections builds a new set per call
+
+
 async def handler(websocket):
     """Route a connection to start(), join() or watch(), by its init event."""
+    global _open_connections
+    _open_connections += 1
     try:
-        if len(websocket.server.connections) > LIMITS.connections:
+        if _open_connections > LIMITS.connections:
             log.warning("refusing a connection: %d are open", LIMITS.connections)
             await error(websocket, "The server is full. Try again later.")
             await websocket.close(CloseCode.TRY_AGAIN_LATER, "server full")
@@ -390,6 +401,7 @@ async def handler(websocket):
         while True:
             async with asyncio.timeout_at(deadline):
                 message = await websocket.recv()
+            websocket.check_rate()
             try:
                 event = parse(message)
                 if event["type"] != "init":
@@ -416,6 +428,8 @@ async def handler(websocket):
         await websocket.close(CloseCode.POLICY_VIOLATION, "no init")
     except ConnectionClosed:
         pass  # the client went away or broke the protocol; websockets closed it
+    finally:
+        _open_connections -= 1
 
 
 def check_request(connection, request, *, page_port, origins):

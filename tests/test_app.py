@@ -379,10 +379,19 @@ async def test_other_http_requests_to_the_websocket_port_are_refused(server):
 
 
 async def test_server_settings_stay_lean(server, uri):
+    # bench/PERFORMANCE.md measures what each setting buys.
     # Compression costs CPU and memory for a few dozen bytes per event.
     async with connect(uri, compression="deflate") as websocket:
         assert websocket.response.headers.get("Sec-WebSocket-Extensions") is None
-    assert app.MAX_SIZE <= 4096
+        await send(websocket, type="init")
+        await receive(websocket)
+        # The server's end of the connection: small bounds on what it buffers.
+        (connection,) = server.connections
+        assert connection.protocol.max_message_size == app.MAX_SIZE <= 4096
+        assert connection.max_queue_high <= 4
+        assert connection.transport.get_write_buffer_limits()[1] <= 4096
+    uvloop = pytest.importorskip("uvloop")
+    assert app.event_loop_factory() is uvloop.new_event_loop
 
 
 # The command line: python app.py.

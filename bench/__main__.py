@@ -1,0 +1,218 @@
+"""Benchmark the Connect Four server under a load of real WebSocket clients.
+
+  python -m bench moves --games 200        full games at once: speed, latency, CPU per move
+  python -m bench connections --games 3000 games held open: memory per connection
+  python -m bench compare                  servers side by side: medians and ratios
+
+Servers: "app" is app.py; "floor" is bench/floor.py, websockets with app.py's
+settings and no game, the least a server can cost; "defaults" is app.py with
+websockets' defaults (compression on, the stock asyncio loop), the baseline.
+"app+compression", "app+loop" and "app+limits" are app.py with one of its
+settings back at websockets' default. Each server runs in a process of its
+own, on a free loopback port.
+
+"""
+
+import argparse
+import asyncio
+import json
+import resource
+import sys
+
+from bench import runs
+from bench.report import median, table
+from bench.servers import SERVERS
+
+CPU, MEMORY = "cpu_ms_per_1000_moves", "kib_per_connection"
+ROWS = {  # what each kind of run reports: label, key in its results
+    "moves": [
+        ("server CPU, ms / 1000 moves", CPU),
+        ("moves / s", "moves_per_second"),
+        ("move latency p50, ms", "p50_ms"),
+        ("move latency p99, ms", "p99_ms"),
+    ],
+    "connections": [
+        ("server memory, KiB / connection", MEMORY),
+        ("server CPU to open, ms / connection", "cpu_ms_per_connection"),
+    ],
+}
+# The goals: app's figure over another server's, at most this.
+GOALS = [
+    ("server CPU per move", CPU, "defaults", 0.6),
+    ("server CPU per move", CPU, "floor", 1.1),
+    ("server memory per connection", MEMORY, "defaults", 0.35),
+]
+
+
+def loop_factory():
+    """The load generator's event loop: uvloop if installed, like the server's."""
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    return uvloop.new_event_loop
+
+
+def raise_open_files_limit(needed):
+    """Let this process, and the servers that it starts and that inherit it, open needed files."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < needed:
+        sys.exit(f"bench: this run needs {needed} open files; `ulimit -Hn` is {hard}")
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
+
+
+async def compare(args):
+    """Run every measurement on every server."""
+    results = await runs.moves(args.servers, args.games, args.rounds, args.timeout)
+    if args.peak != args.games:
+        results += await runs.moves(args.servers, args.peak, 1, args.timeout)
+    for name in args.servers:
+        results.append(await runs.connections(name, args.hold, args.timeout))
+    return results
+
+
+def summarize(args, results):
+    """The table of medians and ratios, and the goals, met or not."""
+    others = [name for name in args.servers if name != "app"]
+    header = ["", *args.servers, *(f"app/{name}" for name in others)]
+    groups = {}  # (kind, games) -> server -> round -> result, in the order they ran
+    for result in results:
+        group = groups.setdefault((result["kind"], result["games"]), {n: {} for n in args.servers})
+        group[result["server"]][result["round"]] = result
+    rows, ratios = [], {}
+    for (kind, games), group in groups.items():
+        unit = f"{games} games" if kind == "moves" else f"{3 * games} connections"
+        for label, key in ROWS[kind]:
+            row = [f"{label}, {unit}"]
+            row += [median(run.get(key) for run in group[name].values()) for name in args.servers]
+            for other in others:
+                ratios[key, games, other] = paired_ratio(group.get("app", {}), group[other], key)
+                row.append(ratios[key, games, other])
+            rows.append(row)
+    errors = [sum(len(r["errors"]) for r in results if r["server"] == name) for name in args.servers]
+    rows.append(["errors, all runs", *errors, *(None for _ in others)])
+
+    goals = []
+    for what, key, other, limit in GOALS:
+        games = args.games if key == CPU else args.hold
+        if (key, games, other) in ratios:
+            value = ratios[key, games, other]
+            goals.append(
+                {
+                    "goal": f"app's {what} ≤ {limit} × {other}'s, {games} games",
+                    "ratio": value,
+                    "met": value is not None and value <= limit,
+                }
+            )
+    if "app" in args.servers:
+        held = groups["connections", args.hold]["app"][0].get("connections")
+        goals.append(
+            {"goal": f"app held {3 * args.hold} connections", "met": held == 3 * args.hold}
+        )
+    goals.append({"goal": "no errors in any run", "met": not any(errors)})
+    return [header, *rows], goals
+
+
+def paired_ratio(app, other, key):
+    """The median over rounds of app's figure over other's in the same round."""
+    # A round that ran while the machine was busier weighs on both alike.
+    return median(
+        run[key] / other[round][key]
+        for round, run in app.items()
+        if run.get(key) and other.get(round, {}).get(key)
+    )
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description=__doc__.split("\n\n")[0],
+        epilog="\n\n".join(__doc__.split("\n\n")[1:]),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument(
+        "--timeout", type=float, default=300, help="seconds allowed for each step (default: 300)"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    server = {"choices": list(SERVERS), "default": "app", "help": "server (default: app)"}
+
+    moves = commands.add_parser("moves", help="play full games at once: speed, CPU per move")
+    moves.add_argument("--server", **server)
+    moves.add_argument("--games", type=int, default=200, help="concurrent games (default: 200)")
+
+    held = commands.add_parser("connections", help="hold games open: memory per connection")
+    held.add_argument("--server", **server)
+    held.add_argument("--games", type=int, default=3000, help="games held open (default: 3000)")
+
+    both = commands.add_parser("compare", help="servers side by side: medians and ratios")
+    both.add_argument(
+        "--servers",
+        nargs="+",
+        choices=list(SERVERS),
+        default=["floor", "app", "defaults"],
+        help="servers to compare (default: floor app defaults)",
+    )
+    both.add_argument("--rounds", type=int, default=7, help="rounds at --games (default: 7)")
+    both.add_argument(
+        "--games", type=int, default=200, help="concurrent games of each round (default: 200)"
+    )
+    both.add_argument(
+        "--peak", type=int, default=1000, help="concurrent games of one more run (default: 1000)"
+    )
+    both.add_argument(
+        "--hold", type=int, default=3000, help="games held open in the memory run (default: 3000)"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.command == "compare":
+        # Each round holds games open on every server at once.
+        needed = 3 * max(args.games * len(args.servers), args.peak * len(args.servers), args.hold)
+    else:
+        needed = 3 * args.games
+    raise_open_files_limit(needed + 100)
+    with asyncio.Runner(loop_factory=loop_factory()) as runner:
+        if args.command == "compare":
+            results = runner.run(compare(args))
+        elif args.command == "moves":
+            results = runner.run(runs.moves([args.server], args.games, 1, args.timeout))
+        else:
+            results = [runner.run(runs.connections(args.server, args.games, args.timeout))]
+    errors = [error for result in results for error in result["errors"]]
+
+    if args.command == "compare":
+        rows, goals = summarize(args, results)
+        if args.json:
+            print(json.dumps({"runs": results, "table": rows, "goals": goals}, indent=2))
+        else:
+            print(
+                f"Rounds: {args.rounds} of {args.games} games, 1 of {args.peak} games, 1 of"
+                f" {3 * args.hold} connections held. Figures: medians of the rounds;"
+                f" ratios: medians of each round's ratio."
+            )
+            print(table(rows[0], rows[1:]), end="\n\n")
+            for goal in goals:
+                ratio = f": {goal['ratio']:.2f}" if goal.get("ratio") is not None else ""
+                print(f"{'met' if goal['met'] else 'NOT MET':7}  {goal['goal']}{ratio}")
+    elif args.json:
+        print(json.dumps(results[0], indent=2))
+    else:
+        [result] = results
+        rows = [
+            [key, value]
+            for key, value in result.items()
+            if key not in ("kind", "server", "round", "errors")
+        ]
+        rows.append(["errors", len(result["errors"])])
+        print(table([result["kind"], result["server"]], rows))
+    if errors and not args.json:
+        print(f"\n{len(errors)} errors; the first ones:", *errors[:10], sep="\n  ")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""The load: real websockets clients playing Connect Four as browsers would.
+
+Clients offer permessage-deflate, as browsers do; whether it's used is the
+server's choice. They don't send pings, as browsers don't.
+
+"""
+
+import asyncio
+import json
+import time
+
+from websockets.asyncio.client import connect
+
+from connect4 import PLAYER1, PLAYER2
+
+# A full game without four in a row: it ends in a draw on the 42nd move.
+DRAW = [5, 4, 5, 0, 6, 2, 4, 5, 5, 0, 4, 1, 1, 0, 4, 5, 6, 5, 3, 1, 1,
+        2, 2, 6, 2, 6, 6, 3, 6, 2, 0, 3, 0, 3, 3, 4, 3, 1, 4, 2, 1, 0]  # fmt: skip
+PLAYS = [json.dumps({"type": "play", "column": column}) for column in range(7)]
+
+# Games opened at once, so that the server's accept queue never overflows.
+OPENING = 50
+
+
+class UnexpectedEvent(Exception):
+    """The server sent something else than what the protocol says it should."""
+
+
+async def receive(websocket, **expected):
+    """Receive an event and check the fields given; return the event."""
+    event = json.loads(await websocket.recv())
+    if any(event.get(key) != value for key, value in expected.items()):
+        raise UnexpectedEvent(f"expected {expected}, got {event}")
+    return event
+
+
+class Game:
+    """The three connections of a game: red, yellow and a spectator."""
+
+    def __init__(self, red, yellow, spectator):
+        self.red, self.yellow, self.spectator = red, yellow, spectator
+
+    @classmethod
+    async def open(cls, uri):
+        """Start a game, join it and watch it, as three browsers would."""
+        opened = []
+        try:
+            red = await connect_client(uri, opened)
+            await red.send('{"type": "init"}')
+            init = await receive(red, type="init", player=PLAYER1)
+            yellow = await connect_client(uri, opened)
+            await yellow.send(json.dumps({"type": "init", "join": init["join"]}))
+            await receive(yellow, type="init", player=PLAYER2)
+            await receive(yellow, type="joined", player=PLAYER1)
+            await receive(red, type="joined", player=PLAYER2)
+            spectator = await connect_client(uri, opened)
+            await spectator.send(json.dumps({"type": "init", "watch": init["watch"]}))
+            await receive(spectator, type="joined", player=PLAYER1)
+            await receive(spectator, type="joined", player=PLAYER2)
+        except BaseException:
+            await asyncio.gather(*(websocket.close() for websocket in opened))
+            raise
+        return cls(red, yellow, spectator)
+
+    async def play(self, columns, latencies, progress):
+        """Play columns, red first, each player waiting for its move's event.
+
+        Append each move's latency, from sending it to receiving its play
+        event, and advance progress by one.
+
+        """
+        # If one of them fails, the others stop waiting for events.
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self.take_part(self.red, PLAYER1, columns, latencies, progress))
+            group.create_task(self.take_part(self.yellow, PLAYER2, columns, latencies, progress))
+            group.create_task(self.take_part(self.spectator, None, columns, latencies, progress))
+
+    @staticmethod
+    async def take_part(websocket, player, columns, latencies, progress):
+        """Play player's moves in turn and receive every move's event."""
+        for index, column in enumerate(columns):
+            mover = PLAYER2 if index % 2 else PLAYER1
+            if mover == player:
+                sent = time.perf_counter()
+                await websocket.send(PLAYS[column])
+                await receive(websocket, type="play", player=mover)
+                latencies.append(time.perf_counter() - sent)
+                progress.advance()
+            else:
+                await receive(websocket, type="play", player=mover)
+        if len(columns) == len(DRAW):
+            await receive(websocket, type="draw")
+
+    async def close(self):
+        """Close the three connections."""
+        await asyncio.gather(self.red.close(), self.yellow.close(), self.spectator.close())
+
+
+async def connect_client(uri, opened):
+    """Open a connection like a browser's and add it to opened."""
+    websocket = await connect(uri, compression="deflate", ping_interval=None)
+    opened.append(websocket)
+    return websocket
+
+
+async def open_games(uri, count, progress, errors):
+    """Open count games, a few at a time; record failures in errors."""
+    games = []
+    slots = asyncio.Semaphore(OPENING)
+
+    async def open_one():
+        async with slots:
+            try:
+                games.append(await Game.open(uri))
+            except Exception as exc:
+                errors.append(f"opening a game: {exc!r}")
+            progress.advance()
+
+    await asyncio.gather(*(open_one() for _ in range(count)))
+    return games
+
+
+async def close_games(games, progress):
+    """Close every connection of these games, a few games at a time."""
+    slots = asyncio.Semaphore(OPENING)
+
+    async def close_one(game):
+        async with slots:
+            await game.close()
+        progress.advance()
+
+    await asyncio.gather(*(close_one(game) for game in games))
+
+
+async def play_games(games, columns, progress, errors):
+    """Play every game at once; return the latencies of the moves played.
+
+    progress advances by one for each move.
+
+    """
+    latencies = []
+
+    async def play_one(game):
+        try:
+            await game.play(columns, latencies, progress)
+        except* Exception as group:
+            errors.extend(f"playing: {exc!r}" for exc in group.exceptions)
+
+    await asyncio.gather(*(play_one(game) for game in games))
+    return latencies

@@ -1,0 +1,115 @@
+"""The two measurements: moves, on servers running side by side, and connections."""
+
+import asyncio
+import contextlib
+import time
+
+from bench.load import DRAW, close_games, open_games, play_games
+from bench.report import Progress, percentile
+from bench.servers import Server
+
+# Games played on a new server before measuring, so that first-time costs aren't counted.
+WARM_UP = 4
+
+
+async def warm_up(server, columns):
+    """Open a few games, play columns in them and close them; return errors."""
+    errors = []
+    games = await open_games(server.uri, WARM_UP, Progress.off, errors)
+    await play_games(games, columns, Progress.off, errors)
+    await close_games(games, Progress.off)
+    return errors
+
+
+async def moves(names, games, rounds, limit):
+    """Play games full games at once, rounds times, on each server: speed, latency, CPU per move.
+
+    The servers run side by side. Each round opens games on every server, then
+    plays them on one server after the other, in alternating order, so that
+    whatever else the machine is doing affects them alike. Return a result
+    for each server and round; errors that a server logged count in its last.
+
+    """
+    results = []
+    with contextlib.ExitStack() as stack:
+        servers = [stack.enter_context(Server(name)) for name in names]
+        warm_up_errors = [await warm_up(server, DRAW) for server in servers]
+        for round in range(rounds):
+            label = f"round {round + 1}/{rounds}, " if rounds > 1 else ""
+            opened = []
+            for server in servers:
+                errors = []
+                with Progress(f"{label}{server.name}: opening {games} games", games) as progress:
+                    try:
+                        async with asyncio.timeout(limit):
+                            games_opened = await open_games(server.uri, games, progress, errors)
+                    except TimeoutError:
+                        games_opened = []
+                        errors.append(f"{server.name}: opening games took over {limit} s")
+                opened.append((games_opened, errors))
+            order = list(zip(servers, opened))
+            for server, (games_opened, errors) in order[:: 1 if round % 2 == 0 else -1]:
+                moves = games * len(DRAW)
+                with Progress(f"{label}{server.name}: playing {moves} moves", moves) as progress:
+                    measured = await measure(server, games_opened, progress, errors, limit)
+                results.append(
+                    {"kind": "moves", "server": server.name, "games": games, "round": round}
+                    | measured
+                )
+            for games_opened, _ in opened:
+                await close_games(games_opened, Progress.off)
+    for server, errors in zip(servers, warm_up_errors):
+        [*_, last] = (result for result in results if result["server"] == server.name)
+        last["errors"] += errors + server.errors()
+    return results
+
+
+async def measure(server, games, progress, errors, limit):
+    """Play the open games all at once and measure the server meanwhile."""
+    cpu, start = server.cpu_seconds(), time.perf_counter()
+    try:
+        async with asyncio.timeout(limit):
+            latencies = await play_games(games, DRAW, progress, errors)
+    except TimeoutError:
+        return {"errors": errors + [f"{server.name}: playing took over {limit} s"]}
+    seconds, cpu = time.perf_counter() - start, server.cpu_seconds() - cpu
+    if not latencies:
+        return {"errors": errors}
+    return {
+        "moves": len(latencies),
+        "moves_per_second": len(latencies) / seconds,
+        "cpu_ms_per_1000_moves": 1e6 * cpu / len(latencies),
+        "p50_ms": 1e3 * percentile(latencies, 50),
+        "p99_ms": 1e3 * percentile(latencies, 99),
+        "errors": errors,
+    }
+
+
+async def connections(name, games, limit):
+    """Hold games open on a fresh server, a move played in each: its memory per connection."""
+    result = {"kind": "connections", "server": name, "games": games, "round": 0}
+    with Server(name) as server:
+        try:
+            async with asyncio.timeout(limit):
+                errors = await warm_up(server, DRAW[:1])
+                await asyncio.sleep(0.2)
+                before, cpu = server.rss_bytes(), server.cpu_seconds()
+                with Progress(f"{name}: opening {games} games", games) as progress:
+                    opened = await open_games(server.uri, games, progress, errors)
+                cpu = server.cpu_seconds() - cpu
+                await play_games(opened, DRAW[:1], Progress.off, errors)
+                await asyncio.sleep(0.2)
+                after = server.rss_bytes()
+                with Progress(f"{name}: closing {games} games", games) as progress:
+                    await close_games(opened, progress)
+        except TimeoutError:
+            return result | {"errors": [f"{name}: over {limit} s"]}
+    result["errors"] = errors + server.errors()
+    if opened:
+        count = 3 * len(opened)
+        result |= {
+            "connections": count,
+            "kib_per_connection": (after - before) / 1024 / count,
+            "cpu_ms_per_connection": 1e3 * cpu / count,
+        }
+    return result
