@@ -208,6 +208,12 @@ def announce(room, message):
     broadcast(room.connected, message)
 
 
+@functools.cache
+def play_event(player, column, row):
+    """The encoded play event for a move: there are only 84 of them."""
+    return encode(type="play", player=player, column=column, row=row)
+
+
 def move(room, seat, event):
     """Play a move, then tell everyone about it and about the result, if any."""
     if "column" not in event:
@@ -216,7 +222,7 @@ def move(room, seat, event):
         row = room.game.play(seat.player, event["column"])
     except ValueError as exc:
         raise InvalidEvent(str(exc)) from None
-    announce(room, encode(type="play", player=seat.player, column=event["column"], row=row))
+    announce(room, play_event(seat.player, event["column"], row))
     if room.game.winner is not None:
         seat.wins += 1
         announce(room, encode(type="win", player=seat.player))
