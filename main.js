@@ -1,10 +1,11 @@
-// The game page: one WebSocket connection to the server, the events it sends,
-// the moves the user makes, and the status line that explains it all.
+// The game page: one WebSocket connection to the server at a time, the events
+// it sends, the moves the user makes, and the status line that explains it all.
 
 import {
   COLUMNS,
   PLAYER1,
   PLAYER2,
+  clearBoard,
   createBoard,
   highlightWinningLine,
   playMove,
@@ -13,6 +14,25 @@ import {
 const PLAYERS = [PLAYER1, PLAYER2];
 const SPECTATOR = "spectator";
 const COPIED_FEEDBACK_MS = 2000;
+
+// Where the page keeps its seat token: sessionStorage survives a reload but
+// not the tab, and the token never goes into a URL.
+const SEAT_KEY = "connect4.seat";
+
+// After a dropped connection, wait 0.5 s, 1 s, 2 s, 4 s… up to 10 s between
+// attempts, so that a server that restarts isn't flooded by its players.
+const FIRST_RETRY_MS = 500;
+const MAX_RETRY_MS = 10_000;
+
+// Close codes that the server uses; README.md lists them.
+const CLOSE_GOING_AWAY = 1001;
+const CLOSE_POLICY_VIOLATION = 1008;
+const CLOSE_TRY_AGAIN_LATER = 1013;
+const CLOSE_REPLACED = 4000;
+
+// How the server words an unknown key or token: the game ended, or the server
+// restarted and forgot it.
+const GAME_DOES_NOT_EXIST = /doesn't exist/i;
 
 // ---------------------------------------------------------------------------
 // Addresses
@@ -59,27 +79,96 @@ function absoluteLink(parameter, key) {
 }
 
 // ---------------------------------------------------------------------------
+// The seat token, kept for this page's address only
+
+function loadSeat() {
+  try {
+    const seat = JSON.parse(sessionStorage.getItem(SEAT_KEY));
+    if (
+      seat !== null &&
+      typeof seat === "object" &&
+      seat.search === location.search &&
+      typeof seat.token === "string" &&
+      seat.token !== ""
+    ) {
+      return seat.token;
+    }
+  } catch {
+    // Storage disabled, or something else wrote the key: no seat to resume.
+  }
+  return null;
+}
+
+function saveSeat(token) {
+  try {
+    sessionStorage.setItem(SEAT_KEY, JSON.stringify({ search: location.search, token }));
+  } catch {
+    // Without storage, a reload starts over, as in the tutorial.
+  }
+}
+
+function forgetSeat() {
+  try {
+    sessionStorage.removeItem(SEAT_KEY);
+  } catch {
+    // Nothing was stored.
+  }
+}
+
+function startNewGame() {
+  forgetSeat();
+  location.assign(new URL("./", location.href));
+}
+
+// ---------------------------------------------------------------------------
 // What the page knows about the game
 
-function createState(query) {
+// What one connection learns; each new connection starts again from here,
+// and the server replays the game.
+function createGame(query) {
   return {
     // PLAYER1, PLAYER2, SPECTATOR, or null until the server tells us.
-    me: query.has("join") ? null : query.has("watch") ? SPECTATOR : null,
+    me: query.has("watch") && !query.has("join") ? SPECTATOR : null,
     joining: query.has("join"),
-    connection: "connecting", // then "open", then "lost"
-    everOpen: false,
-    closeReason: "",
+    // The init presented a seat token: the page is coming back to a game.
+    resuming: false,
     // Until the server's first message, we know nothing of the game.
     heardFromServer: false,
+    // The server accepted our init: any event but an error says so.
+    inGame: false,
+    // The server refused our init, saying why; the connection then closes.
+    refusal: null,
     moves: 0,
     winner: null,
     draw: false,
+    // A rematch started and nobody has moved yet.
+    rematchStarted: false,
     // Who is connected now, from init, joined and left events.
     seated: new Set(),
     // Who was in the game at some point, so that their absence means they
     // left rather than that they haven't arrived yet.
     seen: new Set(),
+    // A player who left and came back, until the next move.
+    back: null,
+    // Players asking for a rematch, and whether we asked and wait to hear it.
+    rematch: new Set(),
+    rematchAsked: false,
+    // Games won by whoever plays each colour now, and draws.
+    score: { [PLAYER1]: 0, [PLAYER2]: 0, draws: 0 },
     error: null,
+  };
+}
+
+function createState(query) {
+  return {
+    // "connecting", "open", "waiting" (to reconnect) or "stopped".
+    connection: "connecting",
+    // Why the page isn't connected: see describeProblem.
+    problem: null,
+    detail: "",
+    // Some connection got into the game, so a refusal now means it's gone.
+    everInGame: false,
+    ...createGame(query),
   };
 }
 
@@ -105,6 +194,10 @@ function isPlayer(me) {
   return PLAYERS.includes(me);
 }
 
+function opponent(player) {
+  return player === PLAYER1 ? PLAYER2 : PLAYER1;
+}
+
 function isMyTurn(state) {
   return (
     state.connection === "open" &&
@@ -113,6 +206,22 @@ function isMyTurn(state) {
     departedPlayers(state).length === 0 &&
     playerToMove(state) === state.me
   );
+}
+
+// The server refused to let the page back into its game: that game is over
+// for this page, and so are its links.
+function isLost(state) {
+  return state.connection === "stopped" && ["gone", "refused"].includes(state.problem);
+}
+
+function hasAskedForRematch(state) {
+  return state.rematchAsked || state.rematch.has(state.me);
+}
+
+// Players asking for a rematch, as the page should mention them: a player's
+// own request shows on the rematch button instead.
+function rematchRequests(state) {
+  return PLAYERS.filter((player) => state.rematch.has(player) && player !== state.me);
 }
 
 function capitalize(word) {
@@ -145,10 +254,12 @@ function describeResult(state) {
   return `${capitalize(state.winner)} wins!`;
 }
 
-function describeDepartures(state) {
-  return departedPlayers(state)
-    .map((player) => `${capitalize(player)} left the game.`)
-    .join(" ");
+function describePresence(state) {
+  const departed = departedPlayers(state);
+  if (departed.length > 0) {
+    return departed.map((player) => `${capitalize(player)} left.`).join(" ");
+  }
+  return state.back === null ? "" : `${capitalize(state.back)} is back.`;
 }
 
 function describeTurn(state) {
@@ -165,62 +276,103 @@ function describeTurn(state) {
   return `${capitalize(player)}'s turn.`;
 }
 
+function describeArrival(state) {
+  if (state.joining) {
+    return "Joining the game…";
+  }
+  if (state.resuming) {
+    return "Rejoining the game…";
+  }
+  if (state.me === SPECTATOR) {
+    return "Loading the game…";
+  }
+  return state.everInGame ? "Rejoining the game…" : "Starting a new game…";
+}
+
 function describeSituation(state) {
   if (state.connection === "connecting") {
     return state.joining ? "Joining the game…" : "Connecting to the game server…";
   }
   if (!state.heardFromServer) {
-    if (state.joining) {
-      return "Joining the game…";
-    }
-    return state.me === SPECTATOR ? "Loading the game…" : "Starting a new game…";
+    return describeArrival(state);
   }
   if (state.me === null) {
-    // Joining failed, and the error says why.
     return "";
   }
   const parts = [];
   if (isOver(state)) {
     parts.push(describeResult(state));
+    for (const player of rematchRequests(state)) {
+      parts.push(`${capitalize(player)} wants a rematch.`);
+    }
+  } else if (state.rematchStarted) {
+    parts.push("Rematch: colours swapped.");
   }
-  if (departedPlayers(state).length > 0) {
-    parts.push(describeDepartures(state));
-  } else if (!isOver(state)) {
+  const presence = describePresence(state);
+  if (presence !== "") {
+    parts.push(presence);
+  }
+  if (!isOver(state) && departedPlayers(state).length === 0) {
     parts.push(describeTurn(state));
   }
   return parts.join(" ");
 }
 
+// Why the page isn't connected, and what the user can do about it.
+function describeProblem(state) {
+  const reconnect = { action: "reconnect", label: "Reconnect now" };
+  switch (state.problem) {
+    case "unreachable":
+      return { text: "Can't reach the game server. Reconnecting…", ...reconnect };
+    case "went-away":
+      return { text: "The server went away. Reconnecting…", ...reconnect };
+    case "full":
+      return { text: "The server is full. Reconnecting…", ...reconnect };
+    case "replaced":
+      return { text: "This game continued in another tab.", action: "reconnect", label: "Play here" };
+    case "closed":
+      return {
+        text:
+          state.detail === ""
+            ? "The server closed the connection."
+            : `The server closed the connection (${state.detail}).`,
+        action: "reconnect",
+        label: "Reconnect",
+      };
+    case "gone":
+      return {
+        text: "This game no longer exists. The server may have restarted.",
+        action: "new-game",
+        label: "New game",
+      };
+    case "refused":
+      return { text: state.detail, action: "new-game", label: "New game" };
+    default:
+      return { text: "Connection lost. Reconnecting…", ...reconnect };
+  }
+}
+
 // A few words for the browser tab, so a player notices their turn from
 // another tab.
 function describeForTitle(state) {
-  if (state.connection === "lost") {
-    return "Disconnected";
+  if (state.connection !== "open" && state.problem !== null) {
+    return state.connection === "stopped" ? "Disconnected" : "Reconnecting";
   }
   if (isOver(state)) {
+    if (isPlayer(state.me) && rematchRequests(state).length > 0 && !hasAskedForRematch(state)) {
+      return "Rematch?";
+    }
     return state.draw ? "Draw" : state.winner === state.me ? "You won" : `${capitalize(state.winner)} wins`;
   }
   return isMyTurn(state) ? "Your turn" : "";
 }
 
-function describeDisconnection(state) {
-  if (!state.everOpen) {
-    return "Connection lost: can't reach the game server.";
-  }
-  // The server may say why it closed the connection, e.g. when the same
-  // seat was taken by another page.
-  return state.closeReason === "" ? "Connection lost." : `Connection lost (${state.closeReason}).`;
-}
-
-function reloadButton() {
+function actionButton({ action, label }) {
   const button = document.createElement("button");
   button.type = "button";
   button.className = "reconnect";
-  // The protocol can't resume a game after a disconnection, so reloading is
-  // the honest offer: yellow and spectators come back to the same game if
-  // it still exists, red starts a new one.
-  button.textContent = "Reload";
-  button.addEventListener("click", () => location.reload());
+  button.dataset.action = action;
+  button.textContent = label;
   return button;
 }
 
@@ -228,16 +380,19 @@ function renderStatus(statusElement, state) {
   const main = document.createElement("span");
   main.className = "status-text";
   const lines = [main];
+  const disconnected = state.connection !== "open" && state.problem !== null;
 
-  if (state.connection === "lost") {
-    main.textContent = isOver(state) ? describeResult(state) : "";
-    const lost = document.createElement("span");
-    lost.className = "status-lost";
-    lost.append(describeDisconnection(state), " ", reloadButton());
-    lines.push(lost);
+  if (disconnected) {
+    // What went wrong comes first. The board stays on screen until the
+    // next connection, so say how its game ended, if it did.
+    main.textContent = isOver(state) && !isLost(state) ? describeResult(state) : "";
+    const problem = describeProblem(state);
+    const line = document.createElement("span");
+    line.className = "status-problem";
+    line.append(problem.text, " ", actionButton(problem));
+    lines.push(line);
   } else {
     const identity = describeIdentity(state);
-    const situation = describeSituation(state);
     if (identity !== "") {
       const who = document.createElement("strong");
       who.className = `status-who ${state.me}`;
@@ -246,7 +401,7 @@ function renderStatus(statusElement, state) {
     }
     const what = document.createElement("span");
     what.className = "status-situation";
-    what.textContent = situation;
+    what.textContent = describeSituation(state);
     main.append(what);
     if (state.error !== null) {
       const error = document.createElement("span");
@@ -261,18 +416,73 @@ function renderStatus(statusElement, state) {
   statusElement.classList.toggle("my-turn", isMyTurn(state));
 }
 
+// The score across games, by the colours players have now: players see
+// themselves against their opponent, spectators red against yellow.
+function renderScore(scoreElement, state) {
+  const { score } = state;
+  const games = score[PLAYER1] + score[PLAYER2] + score.draws;
+  scoreElement.hidden = games === 0;
+  if (games === 0) {
+    return;
+  }
+  const side = (player, name) => {
+    const element = document.createElement("span");
+    element.className = `score-side ${player}`;
+    element.textContent = name;
+    return element;
+  };
+  const points = (first, second) => {
+    const element = document.createElement("strong");
+    element.className = "score-points";
+    element.textContent = `${score[first]} – ${score[second]}`;
+    return element;
+  };
+  const label = document.createElement("span");
+  label.className = "score-label";
+  label.textContent = "Score";
+  const parts = isPlayer(state.me)
+    ? [side(state.me, "You"), " ", points(state.me, opponent(state.me)), " ", side(opponent(state.me), "Opponent")]
+    : [side(PLAYER1, "Red"), " ", points(PLAYER1, PLAYER2), " ", side(PLAYER2, "Yellow")];
+  if (score.draws > 0) {
+    const draws = document.createElement("span");
+    draws.className = "score-draws";
+    draws.textContent = score.draws === 1 ? "1 draw" : `${score.draws} draws`;
+    parts.push(" · ", draws);
+  }
+  scoreElement.replaceChildren(label, " ", ...parts);
+}
+
+function renderRematch(button, state) {
+  // Spectators follow rematches but have no say in them.
+  button.hidden = !isPlayer(state.me) || !isOver(state) || state.connection === "stopped";
+  if (button.hidden) {
+    return;
+  }
+  const asked = hasAskedForRematch(state);
+  const invited = rematchRequests(state).length > 0;
+  button.disabled = asked || state.connection !== "open";
+  button.classList.toggle("invited", invited && !asked);
+  button.textContent = asked ? "Waiting for opponent…" : invited ? "Accept rematch" : "Rematch";
+}
+
 function render(elements, state) {
   renderStatus(elements.status, state);
+  renderScore(elements.score, state);
+  renderRematch(elements.rematch, state);
+  elements.match.hidden = elements.score.hidden && elements.rematch.hidden;
   elements.board.classList.toggle("my-turn", isMyTurn(state));
   elements.board.classList.toggle("over", isOver(state));
+  elements.board.classList.toggle("offline", state.connection !== "open" && state.problem !== null);
   if (isPlayer(state.me)) {
     elements.board.dataset.player = state.me;
   }
   // Links are of no use once the connection is gone, and the invitation
-  // once yellow is in.
-  elements.invite.hidden =
-    state.me !== PLAYER1 || state.seated.has(PLAYER2) || state.connection === "lost";
-  elements.spectate.hidden = elements.spectateLink.textContent === "" || state.connection === "lost";
+  // once yellow came: after that, the seat is yellow's, reload or not.
+  const connected = state.connection === "open";
+  elements.invite.hidden = state.me !== PLAYER1 || state.seen.has(PLAYER2) || !connected;
+  elements.spectate.hidden = elements.spectateLink.textContent === "" || !connected;
+  elements.joinLink.hidden = elements.joinLink.getAttribute("href") === "" || isLost(state);
+  elements.watchLink.hidden = elements.watchLink.getAttribute("href") === "" || isLost(state);
   const title = describeForTitle(state);
   document.title = title === "" ? "Connect Four" : `${title} · Connect Four`;
 }
@@ -283,12 +493,10 @@ function render(elements, state) {
 function showLinks(elements, joinKey, watchKey) {
   if (typeof joinKey === "string" && joinKey !== "") {
     elements.joinLink.href = relativeLink("join", joinKey);
-    elements.joinLink.hidden = false;
     elements.inviteLink.textContent = absoluteLink("join", joinKey);
   }
   if (typeof watchKey === "string" && watchKey !== "") {
     elements.watchLink.href = relativeLink("watch", watchKey);
-    elements.watchLink.hidden = false;
     const watchUrl = absoluteLink("watch", watchKey);
     elements.spectateLink.href = watchUrl;
     elements.spectateLink.textContent = watchUrl;
@@ -342,6 +550,20 @@ function isValidPlay(event) {
   );
 }
 
+function isValidScore(score) {
+  return (
+    score !== null &&
+    typeof score === "object" &&
+    [PLAYER1, PLAYER2, "draws"].every((key) => Number.isInteger(score[key]) && score[key] >= 0)
+  );
+}
+
+// Whatever happens in the game, "is back" was news only until then.
+function gameMoved(state) {
+  state.back = null;
+  state.error = null;
+}
+
 function handleEvent(elements, state, event) {
   switch (event.type) {
     case "init": {
@@ -349,10 +571,17 @@ function handleEvent(elements, state, event) {
       const player = PLAYERS.includes(event.player)
         ? event.player
         : state.joining ? PLAYER2 : PLAYER1;
+      // The first init of a connection seats us; another one comes when a
+      // rematch swaps colours, just before the reset that swaps everyone's.
+      if (!isPlayer(state.me)) {
+        state.seated.add(player);
+        state.seen.add(player);
+      }
       state.me = player;
-      state.seated.add(player);
-      state.seen.add(player);
       state.error = null;
+      if (typeof event.token === "string" && event.token !== "") {
+        saveSeat(event.token);
+      }
       showLinks(elements, event.join, event.watch);
       break;
     }
@@ -368,9 +597,10 @@ function handleEvent(elements, state, event) {
         return;
       }
       state.moves += 1;
+      state.rematchStarted = false;
       // Whoever moved was in the game, even if they left before we came.
       state.seen.add(event.player);
-      state.error = null;
+      gameMoved(state);
       break;
     case "win":
       if (!PLAYERS.includes(event.player)) {
@@ -378,17 +608,24 @@ function handleEvent(elements, state, event) {
         return;
       }
       state.winner = event.player;
-      state.error = null;
+      // The server counts too, and says so at the next reset.
+      state.score[event.player] += 1;
+      gameMoved(state);
       highlightWinningLine(elements.board, event.player);
       break;
     case "draw":
       state.draw = true;
-      state.error = null;
+      state.score.draws += 1;
+      gameMoved(state);
       break;
     case "joined":
       if (!PLAYERS.includes(event.player)) {
         console.warn("Ignoring a joined event without a player:", event);
         return;
+      }
+      // A replay starts with who is here: only someone we saw leave is back.
+      if (hasLeft(state, event.player) && state.seen.has(event.player)) {
+        state.back = event.player;
       }
       state.seated.add(event.player);
       state.seen.add(event.player);
@@ -399,8 +636,41 @@ function handleEvent(elements, state, event) {
         return;
       }
       state.seated.delete(event.player);
+      if (state.back === event.player) {
+        state.back = null;
+      }
+      break;
+    case "rematch":
+      if (!PLAYERS.includes(event.player)) {
+        console.warn("Ignoring a rematch event without a player:", event);
+        return;
+      }
+      state.rematch.add(event.player);
+      break;
+    case "reset":
+      // Live, a reset follows the end of a game, and the players swap
+      // colours. Replayed to a page that just connected, it comes first,
+      // with the players already under their new colours.
+      if (isOver(state)) {
+        state.seated = new Set(Array.from(state.seated, opponent));
+      }
+      // Both players took part in a game before this one.
+      state.seen = new Set(PLAYERS);
+      state.moves = 0;
+      state.winner = null;
+      state.draw = false;
+      state.rematch = new Set();
+      state.rematchAsked = false;
+      state.rematchStarted = true;
+      if (isValidScore(event.score)) {
+        state.score = { ...event.score };
+      }
+      gameMoved(state);
+      clearBoard(elements.board);
       break;
     case "error":
+      // A refused rematch request is no longer pending.
+      state.rematchAsked = false;
       state.error =
         typeof event.message === "string" && event.message !== ""
           ? event.message
@@ -427,29 +697,205 @@ function parseEvent(data) {
 }
 
 // ---------------------------------------------------------------------------
-// Moves from the user
+// Connection
 
-function initMessage(query) {
+// A player coming back presents their seat token; with the join key too, the
+// server seats them anew if the token no longer works.
+function initMessage(query, token) {
   if (query.has("join")) {
-    return { type: "init", join: query.get("join") };
+    const message = { type: "init", join: query.get("join") };
+    return token === null ? message : { ...message, token };
   }
   if (query.has("watch")) {
     return { type: "init", watch: query.get("watch") };
   }
-  return { type: "init" };
+  return token === null ? { type: "init" } : { type: "init", token };
+}
+
+// Start a connection now and another whenever it drops, unless the server
+// says that retrying is pointless. Returns what the user's actions need.
+function createConnection(elements, state, query) {
+  let websocket = null;
+  let retryTimer = null;
+  let failures = 0;
+
+  function stop(problem, detail = "") {
+    state.connection = "stopped";
+    state.problem = problem;
+    state.detail = detail;
+    render(elements, state);
+  }
+
+  function retry(problem, detail = "") {
+    state.connection = "waiting";
+    state.problem = problem;
+    state.detail = detail;
+    const delay = Math.min(FIRST_RETRY_MS * 2 ** failures, MAX_RETRY_MS);
+    failures += 1;
+    retryTimer = setTimeout(connectNow, delay);
+    render(elements, state);
+  }
+
+  function opened(socket) {
+    // The server replays the game from the start: forget what we knew.
+    Object.assign(state, createGame(query));
+    clearBoard(elements.board);
+    const token = query.has("watch") && !query.has("join") ? null : loadSeat();
+    state.resuming = token !== null;
+    state.connection = "open";
+    state.problem = null;
+    socket.send(JSON.stringify(initMessage(query, token)));
+    render(elements, state);
+  }
+
+  function received(socket, data) {
+    const event = parseEvent(data);
+    state.heardFromServer = true;
+    if (event === null) {
+      return;
+    }
+    if (event.type === "error" && !state.inGame) {
+      // The server refused our init; its reason shows once we closed.
+      state.refusal =
+        typeof event.message === "string" && event.message !== ""
+          ? event.message
+          : "The server refused to open this game.";
+      socket.close(1000);
+      return;
+    }
+    if (event.type !== "error") {
+      state.inGame = true;
+      state.everInGame = true;
+      failures = 0;
+    }
+    handleEvent(elements, state, event);
+  }
+
+  function closed(wasOpen, { code, reason }) {
+    if (code === CLOSE_TRY_AGAIN_LATER) {
+      // The server was full before it even read our init.
+      retry("full");
+    } else if (state.refusal !== null) {
+      // The token is dead: keeping it would only be refused again.
+      if (state.resuming) {
+        forgetSeat();
+      }
+      const cameBack = state.resuming || state.everInGame;
+      if (cameBack && GAME_DOES_NOT_EXIST.test(state.refusal)) {
+        stop("gone");
+      } else {
+        stop("refused", state.refusal);
+      }
+    } else if (code === CLOSE_REPLACED) {
+      // Another tab holds the seat now; reconnecting would take it back.
+      stop("replaced");
+    } else if (code === CLOSE_POLICY_VIOLATION) {
+      // Retrying would get the same answer: let the user decide.
+      stop("closed", reason);
+    } else if (code === CLOSE_GOING_AWAY) {
+      retry("went-away");
+    } else if (!wasOpen) {
+      // While the server is still down, keep saying why we lost it.
+      const lost = ["went-away", "lost", "full"].includes(state.problem);
+      retry(lost ? state.problem : "unreachable");
+    } else {
+      retry("lost");
+    }
+  }
+
+  function connectNow() {
+    clearTimeout(retryTimer);
+    retryTimer = null;
+    if (websocket !== null) {
+      // An attempt in progress: drop it and start afresh.
+      const previous = websocket;
+      websocket = null;
+      previous.close();
+    }
+    state.connection = "connecting";
+    render(elements, state);
+    let socket;
+    try {
+      socket = new WebSocket(websocketAddress());
+    } catch (error) {
+      // A malformed address in the page: retrying can't help.
+      console.warn("Can't open the WebSocket connection:", error);
+      stop("refused", "Can't reach the game server: its address is invalid.");
+      return;
+    }
+    websocket = socket;
+    let wasOpen = false;
+    // Events of a connection that was replaced by a newer one are stale.
+    socket.addEventListener("open", () => {
+      if (socket === websocket) {
+        wasOpen = true;
+        opened(socket);
+      }
+    });
+    socket.addEventListener("message", ({ data }) => {
+      if (socket === websocket) {
+        received(socket, data);
+      }
+    });
+    socket.addEventListener("close", (event) => {
+      if (socket === websocket) {
+        websocket = null;
+        closed(wasOpen, event);
+      }
+    });
+  }
+
+  // Back online: no need to wait for the next attempt.
+  window.addEventListener("online", () => {
+    if (state.connection === "waiting") {
+      connectNow();
+    }
+  });
+
+  connectNow();
+  return {
+    current: () => websocket,
+    connectNow,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Moves from the user
+
+function send(websocket, event) {
+  if (websocket === null || websocket.readyState !== WebSocket.OPEN) {
+    return false;
+  }
+  websocket.send(JSON.stringify(event));
+  return true;
 }
 
 // Every move goes to the server, which is the judge of whether it's allowed:
 // a move out of turn comes back as an error that tells the player why.
 function requestMove(elements, state, websocket, column) {
-  if (websocket === null || websocket.readyState !== WebSocket.OPEN) {
+  if (state.connection !== "open") {
+    return;
+  }
+  if (state.me === SPECTATOR) {
+    state.error = "You're watching this game: only the players can play.";
+    render(elements, state);
     return;
   }
   // Before init, or after joining failed, there's no game to play in.
   if (state.me === null) {
     return;
   }
-  websocket.send(JSON.stringify({ type: "play", column }));
+  send(websocket, { type: "play", column });
+}
+
+function requestRematch(elements, state, websocket) {
+  if (!isPlayer(state.me) || !isOver(state) || hasAskedForRematch(state)) {
+    return;
+  }
+  if (send(websocket, { type: "rematch" })) {
+    state.rematchAsked = true;
+    render(elements, state);
+  }
 }
 
 function columnOf(target) {
@@ -469,8 +915,8 @@ function isTypingInto(target) {
   );
 }
 
-function listenToUser(elements, state, getWebsocket) {
-  const play = (column) => requestMove(elements, state, getWebsocket(), column);
+function listenToUser(elements, state, connection) {
+  const play = (column) => requestMove(elements, state, connection.current(), column);
 
   elements.board.addEventListener("click", (event) => {
     const column = columnOf(event.target);
@@ -511,40 +957,26 @@ function listenToUser(elements, state, getWebsocket) {
   elements.copyButton.addEventListener("click", () => {
     copyInvitation(elements.inviteLink, elements.copyButton);
   });
-}
 
-// ---------------------------------------------------------------------------
-// Connection
-
-function connect(elements, state, query) {
-  let websocket;
-  try {
-    websocket = new WebSocket(websocketAddress());
-  } catch (error) {
-    console.warn("Can't open the WebSocket connection:", error);
-    state.connection = "lost";
-    render(elements, state);
-    return null;
-  }
-  websocket.addEventListener("open", () => {
-    state.connection = "open";
-    state.everOpen = true;
-    websocket.send(JSON.stringify(initMessage(query)));
-    render(elements, state);
+  elements.rematch.addEventListener("click", () => {
+    requestRematch(elements, state, connection.current());
   });
-  websocket.addEventListener("message", ({ data }) => {
-    const event = parseEvent(data);
-    state.heardFromServer = true;
-    if (event !== null) {
-      handleEvent(elements, state, event);
+
+  // The status line's buttons are redrawn with it, so listen above them.
+  elements.status.addEventListener("click", (event) => {
+    const button = event.target instanceof Element ? event.target.closest("button[data-action]") : null;
+    if (button === null) {
+      return;
+    }
+    if (button.dataset.action === "new-game") {
+      startNewGame();
+    } else {
+      connection.connectNow();
     }
   });
-  websocket.addEventListener("close", ({ reason }) => {
-    state.connection = "lost";
-    state.closeReason = reason;
-    render(elements, state);
-  });
-  return websocket;
+
+  // A new game must not resume the seat of this one.
+  elements.newGameLink.addEventListener("click", forgetSeat);
 }
 
 function findElements() {
@@ -552,11 +984,15 @@ function findElements() {
   return {
     status: find(".status"),
     board: find(".board"),
+    match: find(".match"),
+    score: find(".score"),
+    rematch: find("button.rematch"),
     invite: find(".invite"),
     inviteLink: find(".invite-link"),
     copyButton: find("button.copy"),
     spectate: find(".spectate"),
     spectateLink: find(".watch-link"),
+    newGameLink: find(".actions a.new"),
     joinLink: find(".actions a.join"),
     watchLink: find(".actions a.watch"),
   };
@@ -568,9 +1004,8 @@ function main() {
   const state = createState(query);
   createBoard(elements.board);
   render(elements, state);
-  let websocket = null;
-  listenToUser(elements, state, () => websocket);
-  websocket = connect(elements, state, query);
+  const connection = createConnection(elements, state, query);
+  listenToUser(elements, state, connection);
 }
 
 main();

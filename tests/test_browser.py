@@ -6,6 +6,7 @@ user would notice on screen: checkers, the status line, links.
 
 """
 
+import json
 import os
 import queue
 import re
@@ -48,6 +49,12 @@ DRAWN_GAME = [0, 5, 3, 1, 6, 4, 2] * 6
 # Red stacks four in column 0 while yellow stacks three in column 1.
 RED_WINS = [0, 1, 0, 1, 0, 1, 0]
 
+# Red wins on the rising diagonal from column 1 to column 4, in 11 moves.
+RED_WINS_DIAGONAL = [1, 2, 2, 3, 4, 3, 3, 4, 5, 4, 4]
+
+# Where the page keeps its seat token (see main.js).
+SEAT_KEY = "connect4.seat"
+
 
 def unavailable(reason):
     """Skip when a browser can't run here, but never silently on CI."""
@@ -60,10 +67,13 @@ def unavailable(reason):
 # Fixtures
 
 
-def start_app():
-    """Start app.py on free ports; return the process and the page's URL."""
+def start_app(port=0, http_port=0):
+    """Start app.py, on free ports unless told; return the process and the page's URL."""
     process = subprocess.Popen(
-        [sys.executable, "app.py", "--host", "127.0.0.1", "--port", "0", "--http-port", "0"],
+        [
+            sys.executable, "app.py", "--host", "127.0.0.1",
+            "--port", str(port), "--http-port", str(http_port),
+        ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -143,11 +153,30 @@ def open_page(browser, app_url):
     contexts = []
     problems = []
 
-    def open_page(path="", *, base=None, viewport=DESKTOP, **options):
-        context = browser.new_context(viewport=viewport, **options)
-        contexts.append(context)
+    def open_page(
+        path="", *, base=None, viewport=DESKTOP, context=None, paused_clock=False,
+        init_script=None, before_goto=None, **options,
+    ):
+        """Open path in a new context, or in another tab of context.
+
+        With paused_clock, the page's timers only fire when the test runs the
+        clock (context.clock.run_for), so that a test decides when a page
+        that reconnects by itself tries again. before_goto, if given, is
+        called with the page before it loads.
+
+        """
+        if context is None:
+            context = browser.new_context(viewport=viewport, **options)
+            contexts.append(context)
+            if paused_clock:
+                context.clock.install(time=0)
+                context.clock.pause_at(1_000)
         page = context.new_page()
         page.set_default_timeout(WAIT)
+        if init_script is not None:
+            page.add_init_script(init_script)
+        if before_goto is not None:
+            before_goto(page)
 
         def on_dialog(dialog):
             problems.append(f"{dialog.type} dialog: {dialog.message}")
@@ -228,6 +257,11 @@ def play_game(columns, red, yellow, watchers=(), *, already=0):
             wait_for_moves(page, number + 1)
 
 
+def stored_seat(page):
+    """The seat that the page keeps in sessionStorage, or None."""
+    return page.evaluate(f"JSON.parse(sessionStorage.getItem({json.dumps(SEAT_KEY)}))")
+
+
 def link_key(page, selector, parameter):
     href = page.locator(selector).get_attribute("href")
     return parse_qs(urlsplit(href).query)[parameter][0]
@@ -263,7 +297,10 @@ def screenshot(page, name):
     # front, so bring it there and let every checker land in its hole.
     page.bring_to_front()
     page.wait_for_function(
-        "document.getAnimations().every(animation => animation.playState !== 'running')"
+        """document.getAnimations().every(animation =>
+            animation.playState !== "running" ||
+            animation.effect.getComputedTiming().endTime === Infinity
+        )"""
     )
     page.screenshot(path=ARTIFACTS / name, animations="disabled")
 
@@ -489,20 +526,322 @@ def test_desktop_screenshot(open_page):
     screenshot(yellow, "desktop.png")
 
 
-def test_lost_connection_offers_to_reload(browser):
+def test_finished_game_offers_a_rematch(open_page):
+    red, yellow = start_game(open_page)
+    play_game(RED_WINS_DIAGONAL, red, yellow)
+
+    expect(status(red)).to_contain_text("You won!")
+    expect(status(yellow)).to_contain_text("Red wins")
+    for page in (red, yellow):
+        expect(page.locator("button.rematch")).to_have_text("Rematch")
+        expect(page.locator("button.rematch")).to_be_enabled()
+    expect(red.locator(".score")).to_contain_text("You 1 – 0 Opponent")
+    expect(yellow.locator(".score")).to_contain_text("You 0 – 1 Opponent")
+    expect(red.locator(".board .cell.winning")).to_have_count(4)
+    assert_board_fits(red, DESKTOP)
+    screenshot(red, "finished-desktop.png")
+
+
+def test_rematch_on_a_phone(open_page):
+    red, yellow = start_game(
+        open_page, red_viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
+    play_game(RED_WINS_DIAGONAL, red, yellow)
+    rematch = red.locator("button.rematch")
+    expect(rematch).to_be_visible()
+    # The button is on screen with the whole board: no scrolling to find it.
+    assert_board_fits(red, PHONE)
+    box = rematch.bounding_box()
+    assert box["y"] + box["height"] <= PHONE["height"], box
+    screenshot(red, "phone-finished.png")
+
+    yellow.locator("button.rematch").click()
+    expect(yellow.locator("button.rematch")).to_be_disabled()
+    expect(yellow.locator("button.rematch")).to_have_text("Waiting for opponent…")
+    expect(status(red)).to_contain_text("Yellow wants a rematch")
+    expect(rematch).to_have_text("Accept rematch")
+    screenshot(red, "phone-rematch-asked.png")
+
+    rematch.tap()
+    for page in (red, yellow):
+        expect(page.locator(".board .cell.empty")).to_have_count(COLUMNS * ROWS)
+        expect(page.locator("button.rematch")).to_be_hidden()
+    expect(status(red)).to_contain_text("You are yellow")
+    expect(red.locator(".score")).to_contain_text("You 1 – 0 Opponent")
+    expect(status(yellow)).to_contain_text("You are red")
+    expect(status(yellow)).to_contain_text("Your turn")
+    assert_board_fits(red, PHONE)
+    screenshot(red, "phone-rematch.png")
+
+
+def test_reloads_then_a_rematch(open_page):
+    # The issue's scenario: both players reload mid-game and play on, then
+    # play again at the same links, colours swapped.
+    red, yellow = start_game(open_page)
+    spectator = watch_game(open_page, red)
+    everyone = (red, yellow, spectator)
+    play_game(RED_WINS[:3], red, yellow, [spectator])
+
+    yellow.reload()
+    expect(status(yellow)).to_contain_text("You are yellow")
+    wait_for_moves(yellow, 3)
+    assert board_on_screen(yellow) == expected_board(RED_WINS[:3])
+    play_game(RED_WINS[3:4], red, yellow, [spectator], already=3)
+
+    red.reload()
+    expect(status(red)).to_contain_text("You are red")
+    wait_for_moves(red, 4)
+    assert board_on_screen(red) == expected_board(RED_WINS[:4])
+    play_game(RED_WINS[4:], red, yellow, [spectator], already=4)
+
+    board = expected_board(RED_WINS)
+    for page in everyone:
+        expect(page.locator(".board .cell.winning")).to_have_count(4)
+        assert board_on_screen(page) == board
+    expect(status(red)).to_contain_text("You won!")
+    expect(status(yellow)).to_contain_text("Red wins")
+    expect(status(spectator)).to_contain_text("Red wins")
+    # The seat tokens stayed out of the address bar.
+    for page in (red, yellow):
+        assert stored_seat(page)["token"] not in page.url
+
+    # Red asks first; yellow and the spectator see it.
+    red.locator("button.rematch").click()
+    expect(red.locator("button.rematch")).to_have_text("Waiting for opponent…")
+    expect(red.locator("button.rematch")).to_be_disabled()
+    screenshot(red, "rematch-waiting.png")
+    for page in (yellow, spectator):
+        expect(status(page)).to_contain_text("Red wants a rematch")
+    expect(yellow.locator("button.rematch")).to_have_text("Accept rematch")
+    expect(spectator.locator("button.rematch")).to_be_hidden()
+    screenshot(yellow, "rematch-asked.png")
+
+    yellow.locator("button.rematch").click()
+    for page in everyone:
+        expect(page.locator(".board .cell.empty")).to_have_count(COLUMNS * ROWS)
+        expect(page.locator("button.rematch")).to_be_hidden()
+    expect(status(yellow)).to_contain_text("You are red")
+    expect(status(red)).to_contain_text("You are yellow")
+    # The score is by the colours players have now.
+    expect(red.locator(".score")).to_contain_text("You 1 – 0 Opponent")
+    expect(yellow.locator(".score")).to_contain_text("You 0 – 1 Opponent")
+    expect(spectator.locator(".score")).to_contain_text("Red 0 – 1 Yellow")
+
+    # Who was yellow starts the rematch, and everyone sees the move.
+    play_game([3], yellow, red, [spectator])
+    for page in everyone:
+        expect(cell(page, 3, 0)).to_have_class(re.compile(r"\bred\b"))
+    screenshot(red, "rematch-score.png")
+
+    # A reload in the rematch keeps the new colour, the board and the score.
+    yellow.reload()
+    expect(status(yellow)).to_contain_text("You are red")
+    expect(yellow.locator(".score")).to_contain_text("You 0 – 1 Opponent")
+    wait_for_moves(yellow, 1)
+    expect(cell(yellow, 3, 0)).to_have_class(re.compile(r"\bred\b"))
+    play_game([3], yellow, red, [spectator], already=1)
+
+
+def test_the_opponent_sees_yellow_leave_and_come_back(open_page):
+    red, yellow = start_game(open_page)
+    spectator = watch_game(open_page, red)
+    play_game([3], red, yellow, [spectator])
+
+    # Yellow goes to another page in the same tab, then comes back.
+    address = yellow.url
+    yellow.goto("about:blank")
+    for page in (red, spectator):
+        expect(status(page)).to_contain_text("Yellow left.")
+    yellow.goto(address)
+    expect(status(yellow)).to_contain_text("You are yellow")
+    expect(status(yellow)).to_contain_text("Your turn")
+    for page in (red, spectator):
+        expect(status(page)).to_contain_text("Yellow is back.")
+        expect(status(page)).not_to_contain_text("left")
+
+    # The news lasts until the next move.
+    play_game([3], red, yellow, [spectator], already=1)
+    expect(status(red)).not_to_contain_text("is back")
+
+    # A reload is over in a moment: record what red's status line says.
+    red.evaluate(
+        """() => {
+            const status = document.querySelector(".status");
+            window.statusHistory = [];
+            new MutationObserver(() => window.statusHistory.push(status.textContent))
+                .observe(status, { childList: true, subtree: true, characterData: true });
+        }"""
+    )
+    yellow.reload()
+    expect(status(red)).to_contain_text("Yellow is back.")
+    history = red.evaluate("window.statusHistory")
+    assert any("Yellow left." in text for text in history), history
+    expect(status(yellow)).to_contain_text("You are yellow")
+    wait_for_moves(yellow, 2)
+
+
+def test_server_shutdown_then_a_new_server(open_page):
     # This test stops its own server, so that the others keep theirs.
     process, url = start_app()
-    context = browser.new_context(viewport=DESKTOP)
     try:
-        page = context.new_page()
-        page.goto(url)
-        expect(status(page)).to_contain_text("You are red")
+        # Paused clocks: the pages retry when the test says, not on their own.
+        red = open_page(base=url, paused_clock=True)
+        expect(red.locator(".actions a.join")).to_have_attribute("href", re.compile(r"\?join="))
+        yellow = open_page(
+            red.locator(".actions a.join").get_attribute("href"), base=url, paused_clock=True
+        )
+        spectator = open_page(
+            red.locator(".actions a.watch").get_attribute("href"), base=url, paused_clock=True
+        )
+        expect(status(spectator)).to_contain_text("spectator")
+        play_game([3, 4], red, yellow, [spectator])
+
         stop_app(process)
-        expect(status(page)).to_contain_text("Connection lost")
-        expect(status(page).get_by_role("button", name="Reload")).to_be_visible()
-        screenshot(page, "connection-lost.png")
+        for page in (red, yellow, spectator):
+            expect(status(page)).to_contain_text("The server went away")
+            expect(status(page)).to_contain_text("Reconnecting")
+            expect(status(page).get_by_role("button", name="Reconnect now")).to_be_visible()
+        screenshot(red, "reconnecting.png")
+
+        # While the server is down, attempts fail and the page keeps trying.
+        red.context.clock.run_for(2_000)
+        expect(status(red)).to_contain_text("The server went away")
+        expect(status(red).get_by_role("button", name="Reconnect now")).to_be_visible()
+
+        # A new server on the same ports knows nothing of the game.
+        websocket_port = red.locator('meta[name="websocket"]').get_attribute("content")
+        process, _ = start_app(
+            port=int(websocket_port.removeprefix(":")), http_port=urlsplit(url).port
+        )
+        for page in (red, yellow, spectator):
+            status(page).get_by_role("button", name="Reconnect now").click()
+            expect(status(page)).to_contain_text("This game no longer exists")
+            expect(status(page)).to_contain_text("may have restarted")
+            expect(status(page).get_by_role("button", name="New game")).to_be_visible()
+        screenshot(red, "game-gone.png")
+        # The dead token is gone: the next page load won't present it again.
+        assert stored_seat(red) is None
+        assert stored_seat(yellow) is None
+
+        status(yellow).get_by_role("button", name="New game").click()
+        expect(status(yellow)).to_contain_text("You are red")
+        expect(status(yellow)).to_contain_text(re.compile(r"waiting for yellow", re.I))
+        assert urlsplit(yellow.url).query == ""
     finally:
-        context.close()
         if process.poll() is None:
-            process.kill()
-            process.wait()
+            stop_app(process)
+
+
+def test_a_duplicated_tab_takes_the_seat_over(open_page):
+    red = open_page(paused_clock=True)
+    expect(red.locator(".actions a.join")).to_have_attribute("href", re.compile(r"\?join="))
+    yellow = open_page(red.locator(".actions a.join").get_attribute("href"), base=red.url)
+    expect(status(yellow)).to_contain_text("You are yellow")
+    play_game([2, 3], red, yellow)
+
+    # A second tab of the same browser with the same seat, as "Duplicate tab" does.
+    seat = red.evaluate(f"sessionStorage.getItem({json.dumps(SEAT_KEY)})")
+    twin = open_page(
+        base=red.url,
+        context=red.context,
+        init_script=f"sessionStorage.setItem({json.dumps(SEAT_KEY)}, {json.dumps(seat)})",
+    )
+    expect(status(twin)).to_contain_text("You are red")
+    wait_for_moves(twin, 2)
+    expect(status(red)).to_contain_text("This game continued in another tab.")
+    expect(status(red).get_by_role("button", name="Play here")).to_be_visible()
+    screenshot(red, "another-tab.png")
+    # The opponent saw no one leave.
+    expect(status(yellow)).not_to_contain_text("left")
+
+    # However long it waits, the first tab doesn't take the seat back.
+    red.context.clock.run_for(60_000)
+    expect(status(red)).to_have_attribute("data-state", "stopped")
+    expect(status(red)).to_contain_text("This game continued in another tab.")
+    play_game([2], twin, yellow, already=2)
+    expect(status(twin)).not_to_contain_text("another tab")
+
+    # Until the user says so.
+    status(red).get_by_role("button", name="Play here").click()
+    expect(status(red)).to_contain_text("You are red")
+    wait_for_moves(red, 3)
+    expect(status(twin)).to_contain_text("This game continued in another tab.")
+
+
+def test_a_connection_closed_for_flooding_is_not_retried(open_page):
+    red = open_page(paused_clock=True)
+    expect(status(red)).to_contain_text("You are red")
+
+    # A hundred key presses at once: far more than people make.
+    red.evaluate(
+        """() => {
+            for (let i = 0; i < 100; i++) {
+                document.dispatchEvent(new KeyboardEvent("keydown", { key: "1" }));
+            }
+        }"""
+    )
+    expect(status(red)).to_contain_text("The server closed the connection (too many messages).")
+    reconnect = status(red).get_by_role("button", name="Reconnect")
+    expect(reconnect).to_be_visible()
+    red.context.clock.run_for(60_000)
+    expect(status(red)).to_have_attribute("data-state", "stopped")
+    expect(reconnect).to_be_visible()
+
+    # The user may try again; the game, and its first move, are still there.
+    reconnect.click()
+    expect(status(red)).to_contain_text("You are red")
+    wait_for_moves(red, 1)
+    expect(cell(red, 0, 0)).to_have_class(re.compile(r"\bred\b"))
+
+
+def test_the_new_game_link_starts_a_new_game(open_page):
+    red, yellow = start_game(open_page)
+    play_game([3], red, yellow)
+    join_key = link_key(red, ".actions a.join", "join")
+
+    red.locator(".actions a.new").click()
+    expect(status(red)).to_contain_text(re.compile(r"You are red.*waiting for yellow", re.I))
+    expect(red.locator(".board .cell.empty")).to_have_count(COLUMNS * ROWS)
+    expect(red.locator(".actions a.join")).not_to_have_attribute("href", re.compile(re.escape(join_key)))
+    expect(status(yellow)).to_contain_text("Red left.")
+
+
+def test_the_page_reconnects_by_itself_after_a_network_blip(open_page):
+    red = open_page()
+    expect(red.locator(".actions a.join")).to_have_attribute("href", re.compile(r"\?join="))
+    yellow_link = red.locator(".actions a.join").get_attribute("href")
+
+    # Yellow's connections pass through the test, which can cut them.
+    connections = []
+
+    def relay(websocket):
+        connections.append((websocket, websocket.connect_to_server()))
+
+    yellow = open_page(
+        yellow_link,
+        base=red.url,
+        paused_clock=True,
+        before_goto=lambda page: page.route_web_socket(re.compile(r"^wss?://"), relay),
+    )
+    expect(status(yellow)).to_contain_text("You are yellow")
+    spectator = watch_game(open_page, red)
+    play_game([3, 3], red, yellow, [spectator])
+
+    to_page, to_server = connections[-1]
+    to_server.close()
+    to_page.close(code=1011, reason="network blip")
+    expect(status(yellow)).to_contain_text("Connection lost. Reconnecting…")
+    expect(status(yellow).get_by_role("button", name="Reconnect now")).to_be_visible()
+    for page in (red, spectator):
+        expect(status(page)).to_contain_text("Yellow left.")
+
+    # Half a second later, the page gets its seat and the board back by itself.
+    yellow.context.clock.run_for(500)
+    expect(status(yellow)).to_contain_text("You are yellow")
+    wait_for_moves(yellow, 2)
+    assert len(connections) == 2
+    for page in (red, spectator):
+        expect(status(page)).to_contain_text("Yellow is back.")
+    play_game([4, 4], red, yellow, [spectator], already=2)
+    for page in (red, yellow, spectator):
+        assert board_on_screen(page) == expected_board([3, 3, 4, 4])
