@@ -148,6 +148,10 @@ class GameConnection(ServerConnection):
             close = Close(CloseCode.POLICY_VIOLATION, "too many messages")
             self.protocol.fail(close.code, close.reason)
             self.send_data()
+            # Reading may be paused with max_queue full: resume it, so that the
+            # client's EOF releases the connection now, not after close_timeout.
+            # websockets discards whatever else arrives.
+            self.transport.resume_reading()
             raise ConnectionClosedError(None, close)
         self.tokens -= 1
 
@@ -188,7 +192,8 @@ def send_now(websocket, message):
     """Send a message without yielding to the event loop, unlike websocket.send()."""
     # Events sent this way reach the client in the order the server decided
     # them: no other coroutine runs in between.
-    broadcast([websocket], message)
+    if not websocket.transport.is_closing():  # else asyncio warns of each write
+        broadcast([websocket], message)
 
 
 def replay(websocket, room):
