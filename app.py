@@ -536,6 +536,19 @@ WEBSOCKET_META = b'<meta name="websocket" content=":8001">'
 INVITE_META = b'<meta name="invite-origin" content="">'
 
 
+SECURITY_HEADERS = {
+    # The page runs its own files only: an injected script or style can't
+    # run, and other sites can't frame it to trick clicks.
+    "Content-Security-Policy": (
+        "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    ),
+    # The page's address holds the join or watch key: never send it onward.
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
 class FrontEndHandler(http.server.BaseHTTPRequestHandler):
     """Serve the page's own files, and nothing else."""
 
@@ -555,7 +568,8 @@ class FrontEndHandler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-cache")
-        self.send_header("X-Content-Type-Options", "nosniff")
+        for header, value in SECURITY_HEADERS.items():
+            self.send_header(header, value)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)

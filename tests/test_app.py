@@ -482,6 +482,10 @@ def test_the_front_end_files_are_served(front_end, path, content_type):
     assert status == 200 and body
     assert headers["Content-Type"].startswith(content_type)
     assert headers["X-Content-Type-Options"] == "nosniff"
+    # The page's URL holds the keys, and the page runs nothing but its own files.
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert "default-src 'self'" in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
 
 
 @pytest.mark.parametrize(
