@@ -127,20 +127,22 @@ class GameConnection(ServerConnection):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # A token bucket: each message spends a token; tokens come back over time.
-        self.tokens = LIMITS.message_burst
-        self.refilled = time.monotonic()
+        # A token bucket of message_burst tokens, earning one back every
+        # `refill` nanoseconds, kept as one number: when it would be full again.
+        # Integers, so that a burst of exactly message_burst is always allowed.
+        self.refill = round(1e9 / LIMITS.messages_per_second)
+        self.bucket_depth = LIMITS.message_burst * self.refill  # from empty to full
+        self.bucket_full_at = time.monotonic_ns()
 
     def check_rate(self):
         """Count a message received; fail the connection if there were too many."""
         # A plain method, not a recv() override: this runs for every message.
-        now = time.monotonic()
-        self.tokens = min(
-            LIMITS.message_burst,
-            self.tokens + (now - self.refilled) * LIMITS.messages_per_second,
-        )
-        self.refilled = now
-        if self.tokens < 1:
+        now = time.monotonic_ns()
+        if self.bucket_full_at < now:
+            self.bucket_full_at = now
+        # The message spends a token, which takes a refill to earn back.
+        self.bucket_full_at += self.refill
+        if self.bucket_full_at - now > self.bucket_depth:  # there was no token left
             log.warning("closing a connection from %s: too many messages", self.remote_address[0])
             # Fail the connection as websockets does after a protocol error: the
             # close frame leaves at once and the rest of the flood is dropped
@@ -153,7 +155,6 @@ class GameConnection(ServerConnection):
             # websockets discards whatever else arrives.
             self.transport.resume_reading()
             raise ConnectionClosedError(None, close)
-        self.tokens -= 1
 
 
 _encoder = json.JSONEncoder(separators=(",", ":"))  # json.dumps() makes one per call
@@ -228,11 +229,13 @@ def move(room, seat, event):
     except ValueError as exc:
         raise InvalidEvent(str(exc)) from None
     announce(room, play_event(seat.player, event["column"], row))
+    if not room.game.over:
+        return
     if room.game.winner is not None:
         seat.wins += 1
         announce(room, encode(type="win", player=seat.player))
-        log.info("game %d: %s won in %d moves", room.number, seat.player, len(room.game.moves))
-    elif room.game.draw:
+        log.info("game %d: %s won in %d moves", room.number, seat.player, len(room.game.columns))
+    else:
         room.draws += 1
         announce(room, encode(type="draw"))
         log.info("game %d: draw", room.number)
@@ -288,8 +291,12 @@ def init_event(room, seat):
     )
 
 
-async def attend(websocket, room, seat=None):
+@contextlib.contextmanager
+def attending(websocket, room, seat=None):
     """Keep a connection in a room while it lasts, in its seat or watching."""
+    # A context manager, not a coroutine around play(): each message wakes
+    # the handler's chain of awaits, and this keeps the chain as short as the
+    # tutorial's: handler, start() or join() or watch(), play().
     # Nothing here yields before the connection is in the room, so a seat
     # checked as free by the caller is still free when it is taken.
     if room.expiry is not None:
@@ -309,7 +316,7 @@ async def attend(websocket, room, seat=None):
             # looked alive: the new one wins, and the old page is told why.
             # In the background: closing a dead connection takes close_timeout.
             in_background(replaced.close(CLOSE_REPLACED, "seat taken over by a new connection"))
-        await play(websocket, room, seat)
+        yield
     finally:
         room.connected.discard(websocket)
         if seat is not None and seat.connection is websocket:
@@ -353,7 +360,8 @@ async def start(websocket):
     WATCH[room.watch_key] = room
     SEATS[room.host.token] = room
     log.info("game %d: started", room.number)
-    await attend(websocket, room, room.host)
+    with attending(websocket, room, room.host):
+        await play(websocket, room, room.host)
 
 
 def find(keys, key):
@@ -377,7 +385,8 @@ async def join(websocket, key):
     else:
         raise InvalidEvent(f"Someone is already playing {room.guest.player} in this game.")
     SEATS[room.guest.token] = room
-    await attend(websocket, room, room.guest)
+    with attending(websocket, room, room.guest):
+        await play(websocket, room, room.guest)
 
 
 async def resume(websocket, token):
@@ -385,13 +394,15 @@ async def resume(websocket, token):
     room = find(SEATS, token)
     seat = room.host if room.host.token == token else room.guest
     log.info("game %d: %s is back", room.number, seat.player)
-    await attend(websocket, room, seat)
+    with attending(websocket, room, seat):
+        await play(websocket, room, seat)
 
 
 async def watch(websocket, key):
     """Add the connection as a spectator of the game that the watch key opens."""
     room = find(WATCH, key)
-    await attend(websocket, room)
+    with attending(websocket, room):
+        await play(websocket, room, None)
 
 
 _open_connections = 0  # websockets' server.connections builds a new set per call

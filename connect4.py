@@ -12,14 +12,16 @@ COLUMNS, ROWS = 7, 6
 # direction is then four bits spaced by that direction's shift: 1 vertically,
 # 7 horizontally, 8 on the rising diagonal and 6 on the falling one.
 _HEIGHT = ROWS + 1
-_DIRECTIONS = (1, _HEIGHT, _HEIGHT + 1, _HEIGHT - 1)
+# Each direction's shift, and twice that: the shift from a pair to the next pair.
+_SHIFTS = tuple((shift, 2 * shift) for shift in (1, _HEIGHT, _HEIGHT + 1, _HEIGHT - 1))
+_CELLS = COLUMNS * ROWS
 
 
 def _has_four(board):
     """Tell whether a bitboard holds four checkers in a line."""
-    for shift in _DIRECTIONS:
+    for shift, double in _SHIFTS:
         pairs = board & (board >> shift)
-        if pairs & (pairs >> 2 * shift):
+        if pairs & (pairs >> double):
             return True
     return False
 
@@ -27,31 +29,37 @@ def _has_four(board):
 class Connect4:
     """A game of Connect Four: red moves first, then the players alternate."""
 
+    __slots__ = ("columns", "winner", "over", "next_player", "_heights", "_boards")
+
     def __init__(self):
-        self.moves = []  # (player, column, row), in the order they were played
+        # The columns played, in order, red's first. Plain ints: unlike a tuple
+        # per move, they don't make the garbage collector run during a game.
+        self.columns = []
         self.winner = None
+        self.over = False  # once someone won or the board is full
+        self.next_player = PLAYER1  # whose turn it is
         self._heights = [0] * COLUMNS
         self._boards = {PLAYER1: 0, PLAYER2: 0}
 
     @property
     def last_player(self):
         """The player who moved last; before any move, yellow, so red starts."""
-        return PLAYER1 if len(self.moves) % 2 else PLAYER2
+        return PLAYER2 if self.next_player == PLAYER1 else PLAYER1
 
     @property
-    def next_player(self):
-        """The player whose turn it is."""
-        return PLAYER2 if len(self.moves) % 2 else PLAYER1
+    def moves(self):
+        """Each move as (player, column, row), in the order they were played."""
+        heights = [0] * COLUMNS
+        moves = []
+        for index, column in enumerate(self.columns):
+            moves.append((PLAYER2 if index % 2 else PLAYER1, column, heights[column]))
+            heights[column] += 1
+        return moves
 
     @property
     def draw(self):
         """True when the board is full and nobody won."""
-        return self.winner is None and len(self.moves) == COLUMNS * ROWS
-
-    @property
-    def over(self):
-        """True once someone won or the board is full."""
-        return self.winner is not None or len(self.moves) == COLUMNS * ROWS
+        return self.over and self.winner is None
 
     def play(self, player, column):
         """Drop a checker of player's into column and return the row it lands on.
@@ -75,8 +83,12 @@ class Connect4:
             raise ValueError("This column is full.")
 
         self._heights[column] = row + 1
-        self._boards[player] |= 1 << (column * _HEIGHT + row)
-        self.moves.append((player, column, row))
-        if _has_four(self._boards[player]):
+        board = self._boards[player] = self._boards[player] | 1 << (column * _HEIGHT + row)
+        self.columns.append(column)
+        self.next_player = PLAYER2 if player == PLAYER1 else PLAYER1
+        if _has_four(board):
             self.winner = player
+            self.over = True
+        elif len(self.columns) == _CELLS:
+            self.over = True
         return row

@@ -640,6 +640,21 @@ async def test_a_flood_closes_the_connection_without_slowing_other_games(game, c
     assert len(warnings) == 1 and "too many messages" in warnings[0].getMessage()
 
 
+async def test_a_burst_of_message_burst_messages_is_allowed_and_no_more(client, monkeypatch):
+    # No token comes back during the test, however slow the machine.
+    monkeypatch.setattr(app.LIMITS, "messages_per_second", 0.001)
+    red = await client()
+    await send(red, type="init")
+    await receive(red)
+    for _ in range(app.LIMITS.message_burst - 1):  # the init spent a token
+        await send(red, type="play", column=9)
+        assert (await receive(red))["type"] == "error"
+    await send(red, type="play", column=9)
+    with pytest.raises(ConnectionClosed) as closed:
+        await receive(red)
+    assert closed.value.rcvd.code == 1008
+
+
 async def test_a_few_clicks_a_second_are_fine(game):
     for column in [0, 1, 0, 1, 0, 1]:
         await game.play("red" if column == 0 else "yellow", column)
