@@ -154,7 +154,7 @@ def parse_args(argv):
         default=["floor", "app", "defaults"],
         help="servers to compare (default: floor app defaults)",
     )
-    both.add_argument("--rounds", type=int, default=7, help="rounds at --games (default: 7)")
+    both.add_argument("--rounds", type=int, default=11, help="rounds at --games (default: 11)")
     both.add_argument(
         "--games", type=int, default=200, help="concurrent games of each round (default: 200)"
     )
