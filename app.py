@@ -301,8 +301,8 @@ def attending(websocket, room, seat=None):
     # A context manager, not a coroutine around play(): each message wakes
     # the handler's chain of awaits, and this keeps the chain as short as the
     # tutorial's: handler, start() or join() or watch(), play().
-    # Nothing here yields before the connection is in the room, so a seat
-    # checked as free by the caller is still free when it is taken.
+    # Plain code up to the yield, no await: a seat checked as free by the
+    # caller is still free when it is taken.
     if room.expiry is not None:
         room.expiry.cancel()
         room.expiry = None
