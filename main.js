@@ -564,7 +564,14 @@ function gameMoved(state) {
   state.error = null;
 }
 
+// Events that are about one player, and mean nothing without a valid one.
+const PLAYER_EVENTS = new Set(["win", "joined", "left", "rematch"]);
+
 function handleEvent(elements, state, event) {
+  if (PLAYER_EVENTS.has(event.type) && !PLAYERS.includes(event.player)) {
+    console.warn(`Ignoring a ${event.type} event without a player:`, event);
+    return;
+  }
   switch (event.type) {
     case "init": {
       // Before yellow existed in the protocol, init meant "you are red".
@@ -603,10 +610,6 @@ function handleEvent(elements, state, event) {
       gameMoved(state);
       break;
     case "win":
-      if (!PLAYERS.includes(event.player)) {
-        console.warn("Ignoring a win event without a winner:", event);
-        return;
-      }
       state.winner = event.player;
       // The server counts too, and says so at the next reset.
       state.score[event.player] += 1;
@@ -619,10 +622,6 @@ function handleEvent(elements, state, event) {
       gameMoved(state);
       break;
     case "joined":
-      if (!PLAYERS.includes(event.player)) {
-        console.warn("Ignoring a joined event without a player:", event);
-        return;
-      }
       // A replay starts with who is here: only someone we saw leave is back.
       if (hasLeft(state, event.player) && state.seen.has(event.player)) {
         state.back = event.player;
@@ -631,20 +630,12 @@ function handleEvent(elements, state, event) {
       state.seen.add(event.player);
       break;
     case "left":
-      if (!PLAYERS.includes(event.player)) {
-        console.warn("Ignoring a left event without a player:", event);
-        return;
-      }
       state.seated.delete(event.player);
       if (state.back === event.player) {
         state.back = null;
       }
       break;
     case "rematch":
-      if (!PLAYERS.includes(event.player)) {
-        console.warn("Ignoring a rematch event without a player:", event);
-        return;
-      }
       state.rematch.add(event.player);
       break;
     case "reset":

@@ -17,13 +17,8 @@ import signal
 from websockets.asyncio.server import broadcast
 
 import app
+from app import encode  # events serialized exactly as app.py does
 from connect4 import COLUMNS, PLAYER1, PLAYER2, ROWS
-
-
-def encode(**event):
-    """Serialize an event as app.py does."""
-    return json.dumps(event, separators=(",", ":"))
-
 
 PLAYERS = (PLAYER1, PLAYER2)
 PLAY = {player: encode(type="play", player=player, column=0, row=0) for player in PLAYERS}
