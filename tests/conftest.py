@@ -132,7 +132,9 @@ class AppProcess:
 
     def __init__(self, *args):
         self.process = subprocess.Popen(
-            [sys.executable, "app.py", "--host", "127.0.0.1", "--port", "0", *args],
+            # The page's port too: the default, 8000, may be serving a real game.
+            [sys.executable, "app.py", "--host", "127.0.0.1", "--port", "0", "--http-port", "0"]
+            + list(args),
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

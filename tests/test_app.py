@@ -441,7 +441,8 @@ def test_a_port_in_use_is_explained_without_a_traceback(option):
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        result = run_app("--host", "127.0.0.1", "--port", "0", option, str(port))
+        ports = ["--port", "0", "--http-port", "0", option, str(port)]  # the last one wins
+        result = run_app("--host", "127.0.0.1", *ports)
     assert result.returncode == 1
     assert f"port {port} is already in use" in result.stderr
     assert option in result.stderr
