@@ -67,7 +67,56 @@ CLOSE_REPLACED = 4000
 
 
 class InvalidEvent(Exception):
-    """A client sent an event the server can't act on; the message says why."""
+    """A client sent an event the server can't act on; the message says why.
+
+    Each kind of refusal has a machine-readable reason too, sent beside the
+    message, so that pages can tell them apart without reading English.
+
+    """
+
+    reason = "invalid"
+
+
+class GameNotFound(InvalidEvent):
+    """No game has that join key, watch key or seat token, or no longer."""
+
+    reason = "not-found"
+
+
+class SeatTaken(InvalidEvent):
+    """The join link's seat is held by a player who is here or may come back."""
+
+    reason = "seat-taken"
+
+
+class NotAPlayer(InvalidEvent):
+    """A spectator tried to do what only players do."""
+
+    reason = "spectator"
+
+
+class IllegalMove(InvalidEvent):
+    """The rules refuse the move: not your turn, a full column, the game is over..."""
+
+    reason = "illegal-move"
+
+
+class RematchRefused(InvalidEvent):
+    """The game isn't over, or the player asked already."""
+
+    reason = "rematch"
+
+
+class AlreadyInGame(InvalidEvent):
+    """An init arrived on a connection that is already in a game."""
+
+    reason = "in-game"
+
+
+class ServerFull(InvalidEvent):
+    """The server holds as many games or connections as it may."""
+
+    reason = "server-full"
 
 
 def other(player):
@@ -188,9 +237,9 @@ def parse(message):
     return event
 
 
-async def error(websocket, message):
+async def error(websocket, exc):
     """Tell a client that its last event was refused, and why."""
-    await websocket.send(encode(type="error", message=message))
+    await websocket.send(encode(type="error", message=str(exc), reason=exc.reason))
 
 
 def send_now(websocket, message):
@@ -231,7 +280,7 @@ def move(room, seat, event):
     try:
         row = room.game.play(seat.player, event["column"])
     except ValueError as exc:
-        raise InvalidEvent(str(exc)) from None
+        raise IllegalMove(str(exc)) from None
     announce(room, play_event(seat.player, event["column"], row))
     if not room.game.over:
         return
@@ -248,9 +297,9 @@ def move(room, seat, event):
 def rematch(room, seat):
     """Ask for a rematch; once both players have, start it with colours swapped."""
     if not room.game.over:
-        raise InvalidEvent("You can ask for a rematch when the game is over.")
+        raise RematchRefused("You can ask for a rematch when the game is over.")
     if seat.player in room.rematch:
-        raise InvalidEvent("You asked already. Waiting for your opponent.")
+        raise RematchRefused("You asked already. Waiting for your opponent.")
     room.rematch.add(seat.player)
     broadcast(room.connected, encode(type="rematch", player=seat.player))
     if len(room.rematch) < 2:
@@ -261,7 +310,7 @@ def rematch(room, seat):
         seat.player = other(seat.player)
         if seat.connection is not None:
             send_now(seat.connection, init_event(room, seat))
-    announce(room, encode(type="reset", score=room.score()))
+    announce(room, encode(type="reset", score=room.score(), host=room.host.player))
     log.info("game %d: rematch", room.number)
 
 
@@ -272,16 +321,16 @@ async def play(websocket, room, seat):
         try:
             event = parse(message)
             if event["type"] == "init":
-                raise InvalidEvent("You're already in a game. Open a new page for another.")
+                raise AlreadyInGame("You're already in a game. Open a new page for another.")
             if seat is None:
-                raise InvalidEvent("You're watching this game: only the players can play.")
+                raise NotAPlayer("You're watching this game: only the players can play.")
             if event["type"] == "play":
                 move(room, seat, event)
             else:
                 rematch(room, seat)
         except InvalidEvent as exc:
             log.debug("game %d: refused an event: %s", room.number, exc)
-            await error(websocket, str(exc))
+            await error(websocket, exc)
 
 
 def init_event(room, seat):
@@ -326,7 +375,7 @@ def attending(websocket, room, seat=None):
         if seat is not None and seat.connection is websocket:
             seat.connection = None
             seat.left_at = asyncio.get_running_loop().time()
-            broadcast(room.connected, encode(type="left", player=seat.player))
+            broadcast(room.connected, encode(type="left", player=seat.player, grace=LIMITS.grace))
             log.info("game %d: %s left", room.number, seat.player)
         if not room.connected:
             room.expiry = asyncio.get_running_loop().call_later(LIMITS.grace, forget, room)
@@ -353,7 +402,7 @@ def forget(room):
 async def start(websocket):
     """Create a game and seat the connection as red; it receives the join and watch keys."""
     if len(JOIN) >= LIMITS.games:
-        raise InvalidEvent("The server has as many games as it can hold. Try again later.")
+        raise ServerFull("The server has as many games as it can hold. Try again later.")
     room = Room(
         join_key=secrets.token_urlsafe(12),
         watch_key=secrets.token_urlsafe(12),
@@ -373,7 +422,7 @@ def find(keys, key):
     # The key comes from the client: it may be any JSON value, even unhashable.
     room = keys.get(key) if isinstance(key, str) else None
     if room is None:
-        raise InvalidEvent("This game doesn't exist. It may have ended.")
+        raise GameNotFound("This game doesn't exist. It may have ended.")
     return room
 
 
@@ -387,7 +436,9 @@ async def join(websocket, key):
         del SEATS[room.guest.token]
         room.guest.token = secrets.token_urlsafe(16)
     else:
-        raise InvalidEvent(f"Someone is already playing {room.guest.player} in this game.")
+        raise SeatTaken(
+            "This game already has two players. Ask them for the watch link to follow it."
+        )
     SEATS[room.guest.token] = room
     with attending(websocket, room, room.guest):
         await play(websocket, room, room.guest)
@@ -419,7 +470,7 @@ async def handler(websocket):
     try:
         if _open_connections > LIMITS.connections:
             log.warning("refusing a connection: %d are open", LIMITS.connections)
-            await error(websocket, "The server is full. Try again later.")
+            await error(websocket, ServerFull("The server is full. Try again later."))
             await websocket.close(CloseCode.TRY_AGAIN_LATER, "server full")
             return
         # A connection that doesn't say what it wants soon holds a socket for nothing.
@@ -448,7 +499,7 @@ async def handler(websocket):
             except InvalidEvent as exc:
                 # Not in a game yet: the client may try another init.
                 log.debug("refused an init: %s", exc)
-                await error(websocket, str(exc))
+                await error(websocket, exc)
     except TimeoutError:
         log.debug("closing a connection that sent no init in time")
         await websocket.close(CloseCode.POLICY_VIOLATION, "no init")

@@ -121,23 +121,23 @@ async def test_no_move_after_the_game_is_over(game, moves):
         await receive(websocket)  # win or draw
     player = game.yellow if len(moves) % 2 else game.red
     await send(player, type="play", column=6)
-    assert await receive(player) == {"type": "error", "message": "The game is over."}
+    assert await receive(player) == {"type": "error", "message": "The game is over.", "reason": "illegal-move"}
     await assert_nothing_received(game.spectator)
 
 
 async def test_playing_out_of_turn_is_refused(game):
     await send(game.yellow, type="play", column=0)
-    assert await receive(game.yellow) == {"type": "error", "message": "It isn't your turn."}
+    assert await receive(game.yellow) == {"type": "error", "message": "It isn't your turn.", "reason": "illegal-move"}
     await game.play("red", 0)
     await send(game.red, type="play", column=0)
-    assert await receive(game.red) == {"type": "error", "message": "It isn't your turn."}
+    assert await receive(game.red) == {"type": "error", "message": "It isn't your turn.", "reason": "illegal-move"}
     await assert_nothing_received(game.spectator)
 
 
 async def test_a_full_column_is_refused(game):
     await game.play_all([4, 4, 4, 4, 4, 4])
     await send(game.red, type="play", column=4)
-    assert await receive(game.red) == {"type": "error", "message": "This column is full."}
+    assert await receive(game.red) == {"type": "error", "message": "This column is full.", "reason": "illegal-move"}
     # Nothing changed: it is still red's turn.
     assert (await game.play("red", 5))["row"] == 0
 
@@ -145,7 +145,8 @@ async def test_a_full_column_is_refused(game):
 async def test_spectators_cannot_play(game):
     await send(game.spectator, type="play", column=0)
     event = await receive(game.spectator)
-    assert event["type"] == "error" and "watching" in event["message"]
+    assert event["type"] == "error" and event["reason"] == "spectator"
+    assert "watching" in event["message"]
     assert (await game.play("red", 0))["row"] == 0
 
 
@@ -229,7 +230,7 @@ async def test_a_message_over_max_size_closes_that_connection_only(game, caplog)
         await receive(game.red)
     assert closed.value.rcvd.code == 1009
     for websocket in (game.yellow, game.spectator):
-        assert await receive(websocket) == {"type": "left", "player": "red"}
+        assert await receive(websocket) == {"type": "left", "player": "red", "grace": 0}
     assert not [record for record in caplog.records if record.levelno >= logging.WARNING]
 
 
@@ -241,7 +242,8 @@ async def test_a_second_yellow_is_refused_while_yellow_is_connected(game, client
     await send(intruder, type="init", join=game.join_key)
     assert await receive(intruder) == {
         "type": "error",
-        "message": "Someone is already playing yellow in this game.",
+        "message": "This game already has two players. Ask them for the watch link to follow it.",
+        "reason": "seat-taken",
     }
     # The intruder can't play, and the real yellow still can.
     await send(intruder, type="play", column=0)
@@ -263,7 +265,7 @@ async def test_concurrent_joins_seat_exactly_one_yellow(client):
 async def test_the_join_link_seats_a_new_yellow_after_yellow_leaves(game, client):
     await game.play_all([2, 2, 3])
     await game.yellow.close()
-    assert await receive(game.red) == {"type": "left", "player": "yellow"}
+    assert await receive(game.red) == {"type": "left", "player": "yellow", "grace": 0}
     newcomer = await client()
     await send(newcomer, type="init", join=game.join_key)
     assert (await receive(newcomer))["player"] == "yellow"
@@ -301,8 +303,8 @@ async def test_a_late_spectator_gets_every_move_and_the_result(game, client):
 
 async def test_players_and_spectators_hear_when_a_player_leaves(game):
     await game.red.close()
-    assert await receive(game.yellow) == {"type": "left", "player": "red"}
-    assert await receive(game.spectator) == {"type": "left", "player": "red"}
+    assert await receive(game.yellow) == {"type": "left", "player": "red", "grace": 0}
+    assert await receive(game.spectator) == {"type": "left", "player": "red", "grace": 0}
 
 
 async def test_a_spectator_leaving_is_not_announced(game):
@@ -709,7 +711,7 @@ async def test_the_number_of_connections_is_limited(client, monkeypatch):
     await client()
     third = await client()
     event = await receive(third)
-    assert event == {"type": "error", "message": "The server is full. Try again later."}
+    assert event == {"type": "error", "message": "The server is full. Try again later.", "reason": "server-full"}
     with pytest.raises(ConnectionClosed) as closed:
         await receive(third)
     assert closed.value.rcvd.code == 1013
@@ -748,8 +750,9 @@ async def test_a_player_resumes_its_seat_with_its_token(game, client, grace):
     await game.play_all([3, 3, 4])
     yellow_token = app.JOIN[game.join_key].guest.token
     await game.yellow.close()
-    assert await receive(game.red) == {"type": "left", "player": "yellow"}
-    assert await receive(game.spectator) == {"type": "left", "player": "yellow"}
+    # Everyone learns how long the seat waits.
+    assert await receive(game.red) == {"type": "left", "player": "yellow", "grace": 60}
+    assert await receive(game.spectator) == {"type": "left", "player": "yellow", "grace": 60}
 
     yellow, init = await seated(client, join=game.join_key, token=yellow_token)
     assert init["player"] == "yellow" and init["token"] == yellow_token
@@ -786,7 +789,8 @@ async def test_the_join_link_cannot_take_a_seat_during_its_grace_period(game, cl
     await send(intruder, type="init", join=game.join_key)
     assert await receive(intruder) == {
         "type": "error",
-        "message": "Someone is already playing yellow in this game.",
+        "message": "This game already has two players. Ask them for the watch link to follow it.",
+        "reason": "seat-taken",
     }
 
 
@@ -810,6 +814,7 @@ async def test_a_wrong_token_is_refused(game, client, grace, token):
     assert await receive(websocket) == {
         "type": "error",
         "message": "This game doesn't exist. It may have ended.",
+        "reason": "not-found",
     }
 
 
@@ -889,7 +894,7 @@ async def test_a_rematch_starts_when_both_players_ask(game):
     red_init, yellow_init = await receive(game.red), await receive(game.yellow)
     assert red_init["type"] == yellow_init["type"] == "init"
     assert (red_init["player"], yellow_init["player"]) == ("yellow", "red")
-    reset = {"type": "reset", "score": {"red": 0, "yellow": 1, "draws": 0}}
+    reset = {"type": "reset", "score": {"red": 0, "yellow": 1, "draws": 0}, "host": "yellow"}
     for websocket in game.everyone:
         assert await receive(websocket) == reset
     game.red, game.yellow = game.yellow, game.red
@@ -902,7 +907,7 @@ async def test_one_request_is_not_enough(game):
     for websocket in game.everyone:
         assert await receive(websocket) == {"type": "rematch", "player": "yellow"}
     await send(game.yellow, type="play", column=5)
-    assert await receive(game.yellow) == {"type": "error", "message": "The game is over."}
+    assert await receive(game.yellow) == {"type": "error", "message": "The game is over.", "reason": "illegal-move"}
     await send(game.yellow, type="rematch")
     assert (await receive(game.yellow))["message"] == "You asked already. Waiting for your opponent."
 
@@ -913,6 +918,7 @@ async def test_no_rematch_before_the_game_is_over(game):
     assert await receive(game.red) == {
         "type": "error",
         "message": "You can ask for a rematch when the game is over.",
+        "reason": "rematch",
     }
 
 
@@ -934,11 +940,28 @@ async def test_the_score_follows_the_players_across_games(game):
         return [await receive(websocket) for websocket in game.everyone][0]
 
     await finish(game, RED_WINS)  # the host wins as red
-    assert (await rematch())["score"] == {"red": 0, "yellow": 1, "draws": 0}
+    reset = await rematch()
+    assert reset["score"] == {"red": 0, "yellow": 1, "draws": 0} and reset["host"] == "yellow"
     await finish(game, RED_WINS)  # the guest wins as red
-    assert (await rematch())["score"] == {"red": 1, "yellow": 1, "draws": 0}
+    reset = await rematch()
+    assert reset["score"] == {"red": 1, "yellow": 1, "draws": 0} and reset["host"] == "red"
     await finish(game, DRAW)
-    assert (await rematch())["score"] == {"red": 1, "yellow": 1, "draws": 1}
+    reset = await rematch()
+    assert reset["score"] == {"red": 1, "yellow": 1, "draws": 1} and reset["host"] == "yellow"
+
+
+async def test_after_a_rematch_the_join_link_refusal_names_no_colour(game, client):
+    # The guest plays red after a rematch: a refusal naming "red" or "yellow"
+    # would name the wrong seat for one of the two games.
+    await finish(game, RED_WINS)
+    for websocket in (game.red, game.yellow):
+        await send(websocket, type="rematch")
+    await asyncio.sleep(0.05)
+    intruder = await client()
+    await send(intruder, type="init", join=game.join_key)
+    event = await receive(intruder)
+    assert event["reason"] == "seat-taken"
+    assert "red" not in event["message"] and "yellow" not in event["message"]
 
 
 async def test_latecomers_see_the_rematch_and_pending_requests(game, client):
