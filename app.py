@@ -1,8 +1,14 @@
 #!/usr/bin/env python
-"""Connect Four over WebSockets: the game server, and the web page beside it.
+"""Connect Four over WebSockets: the game server.
 
 Run ``python app.py`` and open the address it prints. README.md explains the
 protocol and the options.
+
+This file follows the websockets tutorial: the games it holds, then
+``handler()``, which routes each connection to ``start()``, ``join()``,
+``resume()`` or ``watch()``, which all end in ``play()``. What protects the
+server lives in hardening.py; serving the page, in page.py; the rules of the
+game, in connect4.py.
 
 """
 
@@ -12,116 +18,30 @@ import contextlib
 import dataclasses
 import errno
 import functools
-import http
-import http.server
 import itertools
 import json
 import logging
 import os
 import secrets
 import signal
-import socket
 import sys
-import threading
-import time
-import urllib.parse
-from pathlib import Path
 
 from websockets.asyncio.server import ServerConnection, broadcast, serve
-from websockets.exceptions import ConnectionClosed, ConnectionClosedError
-from websockets.frames import Close, CloseCode
+from websockets.exceptions import ConnectionClosed
+from websockets.frames import CloseCode
 
+import page
 from connect4 import PLAYER1, PLAYER2, Connect4
+from hardening import LIMITS, MAX_SIZE, GameConnection, check_request, connection_slot
 
 log = logging.getLogger("connect4")
 
-# The largest valid event, an init with a key, is under 100 bytes.
-MAX_SIZE = 2048
 
-
-@dataclasses.dataclass
-class Limits:
-    """What one server process allows; the command line can change each value."""
-
-    games: int = 10_000  # games in progress at once
-    connections: int = 30_000  # open WebSocket connections
-    init_timeout: float = 10.0  # seconds for a new connection to send its init
-    # People click a few times a second; a client sending more is broken or hostile.
-    messages_per_second: float = 20.0
-    message_burst: int = 60
-    # Seconds that a seat, and a game that nobody is in, wait for a player to
-    # come back: a reload or a network blip must not lose the game.
-    grace: float = 60.0
-
-
-LIMITS = Limits()
+# The games in progress, found by the keys in the links and by seat tokens.
 
 JOIN = {}  # join key -> Room, while the game lasts
 WATCH = {}  # watch key -> Room, the same rooms
 SEATS = {}  # seat token -> Room, the same rooms again
-
-
-# Closes a connection whose seat was taken over by a newer connection with the
-# seat's token, e.g. the same page reconnecting: that page must not reconnect.
-CLOSE_REPLACED = 4000
-
-
-class InvalidEvent(Exception):
-    """A client sent an event the server can't act on; the message says why.
-
-    Each kind of refusal has a machine-readable reason too, sent beside the
-    message, so that pages can tell them apart without reading English.
-
-    """
-
-    reason = "invalid"
-
-
-class GameNotFound(InvalidEvent):
-    """No game has that join key, watch key or seat token, or no longer."""
-
-    reason = "not-found"
-
-
-class SeatTaken(InvalidEvent):
-    """The join link's seat is held by a player who is here or may come back."""
-
-    reason = "seat-taken"
-
-
-class NotAPlayer(InvalidEvent):
-    """A spectator tried to do what only players do."""
-
-    reason = "spectator"
-
-
-class IllegalMove(InvalidEvent):
-    """The rules refuse the move: not your turn, a full column, the game is over..."""
-
-    reason = "illegal-move"
-
-
-class RematchRefused(InvalidEvent):
-    """The game isn't over, or the player asked already."""
-
-    reason = "rematch"
-
-
-class AlreadyInGame(InvalidEvent):
-    """An init arrived on a connection that is already in a game."""
-
-    reason = "in-game"
-
-
-class ServerFull(InvalidEvent):
-    """The server holds as many games or connections as it may."""
-
-    reason = "server-full"
-
-
-def other(player):
-    """The opponent's colour."""
-    return PLAYER2 if player == PLAYER1 else PLAYER1
 
 
 @dataclasses.dataclass(eq=False)
@@ -171,106 +91,174 @@ class Room:
 _room_numbers = itertools.count(1)
 
 
-class GameConnection(ServerConnection):
-    """A server connection that closes with 1008 when its client floods it."""
-
-    # Slots: with more than 30 attributes in its __dict__, websockets' own
-    # included, each connection's dict would stop sharing its keys, +1.3 KiB.
-    __slots__ = ("refill", "bucket_depth", "bucket_full_at")
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # A token bucket of message_burst tokens, earning one back every
-        # `refill` nanoseconds, kept as one number: when it would be full again.
-        # Integers, so that a burst of exactly message_burst is always allowed.
-        self.refill = round(1e9 / LIMITS.messages_per_second)
-        self.bucket_depth = LIMITS.message_burst * self.refill  # from empty to full
-        self.bucket_full_at = time.monotonic_ns()
-
-    def check_rate(self):
-        """Count a message received; fail the connection if there were too many."""
-        # A plain method, not a recv() override: this runs for every message.
-        now = time.monotonic_ns()
-        if self.bucket_full_at < now:
-            self.bucket_full_at = now
-        # The message spends a token, which takes a refill to earn back.
-        self.bucket_full_at += self.refill
-        if self.bucket_full_at - now > self.bucket_depth:  # there was no token left
-            log.warning("closing a connection from %s: too many messages", self.remote_address[0])
-            # Fail the connection as websockets does after a protocol error: the
-            # close frame leaves at once and the rest of the flood is dropped
-            # unread, where a closing handshake would wait behind all of it.
-            close = Close(CloseCode.POLICY_VIOLATION, "too many messages")
-            self.protocol.fail(close.code, close.reason)
-            self.send_data()
-            # Reading may be paused with max_queue full: resume it, so that the
-            # client's EOF releases the connection now, not after close_timeout.
-            # websockets discards whatever else arrives.
-            self.transport.resume_reading()
-            raise ConnectionClosedError(None, close)
+# What a client may get wrong. Each refusal is an error event for that client
+# alone, with a message for people and a reason for programs; it changes nothing.
 
 
-_encoder = json.JSONEncoder(separators=(",", ":"))  # json.dumps() makes one per call
+class InvalidEvent(Exception):
+    """A client sent an event the server can't act on; the message says why."""
+
+    reason = "invalid"
 
 
-def encode(**event):
-    """Serialize an event once, to send it to any number of connections."""
-    return _encoder.encode(event)
+class GameNotFound(InvalidEvent):
+    """No game has that join key, watch key or seat token, or no longer."""
+
+    reason = "not-found"
 
 
-# Clients send the same few messages over and over: {"type":"play","column":3}.
-# Callers must not modify the events, which the cache shares.
-@functools.lru_cache(maxsize=256)
-def parse(message):
-    """Decode a message from a client into an event, or raise InvalidEvent."""
-    if not isinstance(message, str):
-        raise InvalidEvent("Send events as JSON text, not binary data.")
-    try:
-        event = json.loads(message)
-    # Deeply nested arrays exhaust the parser's recursion limit.
-    except (ValueError, RecursionError):
-        raise InvalidEvent("That message isn't valid JSON.") from None
-    if not isinstance(event, dict):
-        raise InvalidEvent("An event must be a JSON object.")
-    if event.get("type") not in ("init", "play", "rematch"):
-        raise InvalidEvent('An event needs a "type": "init", "play" or "rematch".')
-    return event
+class SeatTaken(InvalidEvent):
+    """The join link's seat is held by a player who is here or may come back."""
+
+    reason = "seat-taken"
 
 
-async def error(websocket, exc):
-    """Tell a client that its last event was refused, and why."""
-    await websocket.send(encode(type="error", message=str(exc), reason=exc.reason))
+class NotAPlayer(InvalidEvent):
+    """A spectator tried to do what only players do."""
+
+    reason = "spectator"
 
 
-def send_now(websocket, message):
-    """Send a message without yielding to the event loop, unlike websocket.send()."""
-    # Events sent this way reach the client in the order the server decided
-    # them: no other coroutine runs in between.
-    if not websocket.transport.is_closing():  # else asyncio warns of each write
-        broadcast([websocket], message)
+class IllegalMove(InvalidEvent):
+    """The rules refuse the move: not your turn, a full column, the game is over..."""
+
+    reason = "illegal-move"
 
 
-def replay(websocket, room):
-    """Bring a connection up to date: who is here, this game's events, rematch requests."""
-    for seat in room.seats:
-        if seat.connection not in (None, websocket):
-            send_now(websocket, encode(type="joined", player=seat.player))
-    for message in room.history:
-        send_now(websocket, message)
-    for player in room.rematch:
-        send_now(websocket, encode(type="rematch", player=player))
+class RematchRefused(InvalidEvent):
+    """The game isn't over, or the player asked already."""
+
+    reason = "rematch"
 
 
-def announce(room, message):
-    """Send an event of the current game to everyone, and keep it for latecomers."""
-    room.history.append(message)
-    broadcast(room.connected, message)
+class AlreadyInGame(InvalidEvent):
+    """An init arrived on a connection that is already in a game."""
+
+    reason = "in-game"
 
 
-@functools.cache
-def play_event(player, column, row):
-    """The encoded play event for a move: there are only 84 of them."""
-    return encode(type="play", player=player, column=column, row=row)
+class ServerFull(InvalidEvent):
+    """The server holds as many games or connections as it may."""
+
+    reason = "server-full"
+
+
+# The connection handler and the coroutines it routes to.
+
+
+async def handler(websocket):
+    """Route a connection to start(), join(), resume() or watch(), by its init event."""
+    with connection_slot() as admitted:
+        if not admitted:
+            await error(websocket, ServerFull("The server is full. Try again later."))
+            await websocket.close(CloseCode.TRY_AGAIN_LATER, "server full")
+            return
+        # A connection that doesn't say what it wants soon holds a socket for nothing.
+        deadline = asyncio.get_running_loop().time() + LIMITS.init_timeout
+        try:
+            while True:
+                async with asyncio.timeout_at(deadline):
+                    message = await websocket.recv()
+                websocket.check_rate()
+                try:
+                    event = parse(message)
+                    if event["type"] != "init":
+                        raise InvalidEvent("Start, join or watch a game first.")
+                    # A page that held a seat presents its token; if the seat is
+                    # gone, the join link, when the page has one, may seat it anew.
+                    token = event.get("token")
+                    seat_is_live = isinstance(token, str) and token in SEATS
+                    if "token" in event and (seat_is_live or "join" not in event):
+                        await resume(websocket, token)
+                    elif "join" in event:
+                        await join(websocket, event["join"])
+                    elif "watch" in event:
+                        await watch(websocket, event["watch"])
+                    else:
+                        await start(websocket)
+                    return
+                except InvalidEvent as exc:
+                    # Not in a game yet: the client may try another init.
+                    log.debug("refused an init: %s", exc)
+                    await error(websocket, exc)
+        except TimeoutError:
+            log.debug("closing a connection that sent no init in time")
+            await websocket.close(CloseCode.POLICY_VIOLATION, "no init")
+        except ConnectionClosed:
+            pass  # the client went away or broke the protocol; websockets closed it
+
+
+async def start(websocket):
+    """Create a game and seat the connection as red; it receives the join and watch keys."""
+    if len(JOIN) >= LIMITS.games:
+        raise ServerFull("The server has as many games as it can hold. Try again later.")
+    room = Room(
+        join_key=secrets.token_urlsafe(12),
+        watch_key=secrets.token_urlsafe(12),
+        number=next(_room_numbers),
+        host=Seat(PLAYER1),
+    )
+    JOIN[room.join_key] = room
+    WATCH[room.watch_key] = room
+    SEATS[room.host.token] = room
+    log.info("game %d: started", room.number)
+    with attending(websocket, room, room.host):
+        await play(websocket, room, room.host)
+
+
+async def join(websocket, key):
+    """Give the connection the second seat in the game that the join key opens."""
+    room = find(JOIN, key)
+    if room.guest is None:
+        room.guest = Seat(other(room.host.player))
+    elif room.guest.is_abandoned():
+        # Whoever had the seat isn't coming back: their token stops working.
+        del SEATS[room.guest.token]
+        room.guest.token = secrets.token_urlsafe(16)
+    else:
+        # No colour here: the guest's colour swaps with every rematch.
+        raise SeatTaken("This game already has two players. Ask them for the watch link to follow it.")
+    SEATS[room.guest.token] = room
+    with attending(websocket, room, room.guest):
+        await play(websocket, room, room.guest)
+
+
+async def resume(websocket, token):
+    """Give a player's seat back to them, on a new connection, by its token."""
+    room = find(SEATS, token)
+    seat = room.host if room.host.token == token else room.guest
+    log.info("game %d: %s is back", room.number, seat.player)
+    with attending(websocket, room, seat):
+        await play(websocket, room, seat)
+
+
+async def watch(websocket, key):
+    """Add the connection as a spectator of the game that the watch key opens."""
+    room = find(WATCH, key)
+    with attending(websocket, room):
+        await play(websocket, room, None)
+
+
+async def play(websocket, room, seat):
+    """Receive a connection's events for as long as it lasts and act on them."""
+    async for message in websocket:
+        websocket.check_rate()
+        try:
+            event = parse(message)
+            if event["type"] == "init":
+                raise AlreadyInGame("You're already in a game. Open a new page for another.")
+            if seat is None:
+                raise NotAPlayer("You're watching this game: only the players can play.")
+            if event["type"] == "play":
+                move(room, seat, event)
+            else:
+                rematch(room, seat)
+        except InvalidEvent as exc:
+            log.debug("game %d: refused an event: %s", room.number, exc)
+            await error(websocket, exc)
+
+
+# What players do: moves and rematches.
 
 
 def move(room, seat, event):
@@ -310,38 +298,26 @@ def rematch(room, seat):
         seat.player = other(seat.player)
         if seat.connection is not None:
             send_now(seat.connection, init_event(room, seat))
+    # The score is by colour, which just swapped: say who the host is now.
     announce(room, encode(type="reset", score=room.score(), host=room.host.player))
     log.info("game %d: rematch", room.number)
 
 
-async def play(websocket, room, seat):
-    """Receive a connection's events for as long as it lasts and act on them."""
-    async for message in websocket:
-        websocket.check_rate()
-        try:
-            event = parse(message)
-            if event["type"] == "init":
-                raise AlreadyInGame("You're already in a game. Open a new page for another.")
-            if seat is None:
-                raise NotAPlayer("You're watching this game: only the players can play.")
-            if event["type"] == "play":
-                move(room, seat, event)
-            else:
-                rematch(room, seat)
-        except InvalidEvent as exc:
-            log.debug("game %d: refused an event: %s", room.number, exc)
-            await error(websocket, exc)
+def other(player):
+    """The opponent's colour."""
+    return PLAYER2 if player == PLAYER1 else PLAYER1
 
 
-def init_event(room, seat):
-    """The event telling a player its colour, the game's keys and its seat token."""
-    return encode(
-        type="init",
-        join=room.join_key,
-        watch=room.watch_key,
-        player=seat.player,
-        token=seat.token,
-    )
+# Connections coming to a game and leaving it.
+
+
+def find(keys, key):
+    """Return the room that a join, watch or seat key opens, or raise GameNotFound."""
+    # The key comes from the client: it may be any JSON value, even unhashable.
+    room = keys.get(key) if isinstance(key, str) else None
+    if room is None:
+        raise GameNotFound("This game doesn't exist. It may have ended.")
+    return room
 
 
 @contextlib.contextmanager
@@ -381,14 +357,9 @@ def attending(websocket, room, seat=None):
             room.expiry = asyncio.get_running_loop().call_later(LIMITS.grace, forget, room)
 
 
-_background_tasks = set()
-
-
-def in_background(coroutine):
-    """Run a coroutine without waiting for it, keeping a reference until it's done."""
-    task = asyncio.create_task(coroutine)
-    _background_tasks.add(task)
-    task.add_done_callback(_background_tasks.discard)
+# Closes a connection whose seat was taken over by a newer connection with the
+# seat's token, e.g. the same page reconnecting: that page must not reconnect.
+CLOSE_REPLACED = 4000
 
 
 def forget(room):
@@ -399,166 +370,103 @@ def forget(room):
     log.info("game %d: closed", room.number)
 
 
-async def start(websocket):
-    """Create a game and seat the connection as red; it receives the join and watch keys."""
-    if len(JOIN) >= LIMITS.games:
-        raise ServerFull("The server has as many games as it can hold. Try again later.")
-    room = Room(
-        join_key=secrets.token_urlsafe(12),
-        watch_key=secrets.token_urlsafe(12),
-        number=next(_room_numbers),
-        host=Seat(PLAYER1),
+_background_tasks = set()
+
+
+def in_background(coroutine):
+    """Run a coroutine without waiting for it, keeping a reference until it's done."""
+    task = asyncio.create_task(coroutine)
+    _background_tasks.add(task)
+    task.add_done_callback(_background_tasks.discard)
+
+
+# Events: what clients send, and what the server sends them.
+
+
+# Clients send the same few messages over and over: {"type":"play","column":3}.
+# Callers must not modify the events, which the cache shares.
+@functools.lru_cache(maxsize=256)
+def parse(message):
+    """Decode a message from a client into an event, or raise InvalidEvent."""
+    if not isinstance(message, str):
+        raise InvalidEvent("Send events as JSON text, not binary data.")
+    try:
+        event = json.loads(message)
+    # Deeply nested arrays exhaust the parser's recursion limit.
+    except (ValueError, RecursionError):
+        raise InvalidEvent("That message isn't valid JSON.") from None
+    if not isinstance(event, dict):
+        raise InvalidEvent("An event must be a JSON object.")
+    if event.get("type") not in ("init", "play", "rematch"):
+        raise InvalidEvent('An event needs a "type": "init", "play" or "rematch".')
+    return event
+
+
+_encoder = json.JSONEncoder(separators=(",", ":"))  # json.dumps() makes one per call
+
+
+def encode(**event):
+    """Serialize an event once, to send it to any number of connections."""
+    return _encoder.encode(event)
+
+
+@functools.cache
+def play_event(player, column, row):
+    """The encoded play event for a move: there are only 84 of them."""
+    return encode(type="play", player=player, column=column, row=row)
+
+
+def init_event(room, seat):
+    """The event telling a player its colour, the game's keys and its seat token."""
+    return encode(
+        type="init",
+        join=room.join_key,
+        watch=room.watch_key,
+        player=seat.player,
+        token=seat.token,
     )
-    JOIN[room.join_key] = room
-    WATCH[room.watch_key] = room
-    SEATS[room.host.token] = room
-    log.info("game %d: started", room.number)
-    with attending(websocket, room, room.host):
-        await play(websocket, room, room.host)
 
 
-def find(keys, key):
-    """Return the room that a join, watch or seat key opens, or raise InvalidEvent."""
-    # The key comes from the client: it may be any JSON value, even unhashable.
-    room = keys.get(key) if isinstance(key, str) else None
-    if room is None:
-        raise GameNotFound("This game doesn't exist. It may have ended.")
-    return room
+async def error(websocket, exc):
+    """Tell a client that its last event was refused, and why."""
+    await websocket.send(encode(type="error", message=str(exc), reason=exc.reason))
 
 
-async def join(websocket, key):
-    """Give the connection the second seat in the game that the join key opens."""
-    room = find(JOIN, key)
-    if room.guest is None:
-        room.guest = Seat(other(room.host.player))
-    elif room.guest.is_abandoned():
-        # Whoever had the seat isn't coming back: their token stops working.
-        del SEATS[room.guest.token]
-        room.guest.token = secrets.token_urlsafe(16)
-    else:
-        raise SeatTaken(
-            "This game already has two players. Ask them for the watch link to follow it."
-        )
-    SEATS[room.guest.token] = room
-    with attending(websocket, room, room.guest):
-        await play(websocket, room, room.guest)
+def announce(room, message):
+    """Send an event of the current game to everyone, and keep it for latecomers."""
+    room.history.append(message)
+    broadcast(room.connected, message)
 
 
-async def resume(websocket, token):
-    """Give a player's seat back to them, on a new connection, by its token."""
-    room = find(SEATS, token)
-    seat = room.host if room.host.token == token else room.guest
-    log.info("game %d: %s is back", room.number, seat.player)
-    with attending(websocket, room, seat):
-        await play(websocket, room, seat)
+def replay(websocket, room):
+    """Bring a connection up to date: who is here, this game's events, rematch requests."""
+    for seat in room.seats:
+        if seat.connection not in (None, websocket):
+            send_now(websocket, encode(type="joined", player=seat.player))
+    for message in room.history:
+        send_now(websocket, message)
+    for player in room.rematch:
+        send_now(websocket, encode(type="rematch", player=player))
 
 
-async def watch(websocket, key):
-    """Add the connection as a spectator of the game that the watch key opens."""
-    room = find(WATCH, key)
-    with attending(websocket, room):
-        await play(websocket, room, None)
+def send_now(websocket, message):
+    """Send a message without yielding to the event loop, unlike websocket.send()."""
+    # Events sent this way reach the client in the order the server decided
+    # them: no other coroutine runs in between.
+    if not websocket.transport.is_closing():  # else asyncio warns of each write
+        broadcast([websocket], message)
 
 
-_open_connections = 0  # websockets' server.connections builds a new set per call
-
-
-async def handler(websocket):
-    """Route a connection to start(), join() or watch(), by its init event."""
-    global _open_connections
-    _open_connections += 1
-    try:
-        if _open_connections > LIMITS.connections:
-            log.warning("refusing a connection: %d are open", LIMITS.connections)
-            await error(websocket, ServerFull("The server is full. Try again later."))
-            await websocket.close(CloseCode.TRY_AGAIN_LATER, "server full")
-            return
-        # A connection that doesn't say what it wants soon holds a socket for nothing.
-        deadline = asyncio.get_running_loop().time() + LIMITS.init_timeout
-        while True:
-            async with asyncio.timeout_at(deadline):
-                message = await websocket.recv()
-            websocket.check_rate()
-            try:
-                event = parse(message)
-                if event["type"] != "init":
-                    raise InvalidEvent("Start, join or watch a game first.")
-                # A page that held a seat presents its token; if the seat is
-                # gone, the join link, when the page has one, may seat it anew.
-                token = event.get("token")
-                seat_is_live = isinstance(token, str) and token in SEATS
-                if "token" in event and (seat_is_live or "join" not in event):
-                    await resume(websocket, event["token"])
-                elif "join" in event:
-                    await join(websocket, event["join"])
-                elif "watch" in event:
-                    await watch(websocket, event["watch"])
-                else:
-                    await start(websocket)
-                return
-            except InvalidEvent as exc:
-                # Not in a game yet: the client may try another init.
-                log.debug("refused an init: %s", exc)
-                await error(websocket, exc)
-    except TimeoutError:
-        log.debug("closing a connection that sent no init in time")
-        await websocket.close(CloseCode.POLICY_VIOLATION, "no init")
-    except ConnectionClosed:
-        pass  # the client went away or broke the protocol; websockets closed it
-    finally:
-        _open_connections -= 1
-
-
-def check_request(connection, request, *, page_port, origins):
-    """Answer GET /healthz, and refuse handshakes from other sites' pages."""
-    if request.path == "/healthz":
-        return connection.respond(http.HTTPStatus.OK, "OK\n")
-    # Browsers let any site open WebSockets anywhere, even on a LAN; the
-    # Origin header is how a server tells the game's own page from others.
-    if not is_allowed_origin(request.headers, page_port, origins):
-        log.info("refused a connection from another site's page")
-        return connection.respond(
-            http.HTTPStatus.FORBIDDEN, "Only the game's own page may connect.\n"
-        )
-    return None
-
-
-def is_allowed_origin(headers, page_port, origins):
-    """Tell whether the page that opens a connection is the game's own page."""
-    values = headers.get_all("Origin")
-    if not values:
-        return True  # not a browser: command-line clients send no Origin
-    hosts = headers.get_all("Host")
-    if len(values) > 1 or len(hosts) != 1:
-        return False
-    if values[0] in origins:
-        return True
-    # The page is served from the same host as this server, on page_port,
-    # whether that host is reached as localhost, by address or by name.
-    try:
-        page = urllib.parse.urlsplit(values[0])
-        server = urllib.parse.urlsplit("//" + hosts[0])
-        default_port = {"http": 80, "https": 443}.get(page.scheme)
-        return (
-            default_port is not None
-            and page.hostname is not None
-            and page.hostname == server.hostname
-            and (page.port or default_port) == page_port
-        )
-    except ValueError:  # a malformed host or port
-        return False
+# Running the server.
 
 
 def websocket_server(host=None, port=8001, *, page_port=8000, origins=(), **options):
     """Create the game's WebSocket server; use it with ``async with``.
 
     It accepts connections from the page served on page_port of the same host,
-    from the other origins listed, and from clients that aren't browsers.
-
-    Any setting can be replaced with options: bench/floor.py swaps the
-    handler for a bare relay. CONNECT4_WEBSOCKETS_DEFAULTS=1 in the environment
-    keeps websockets' own defaults instead of the four lean settings below: it
-    is the baseline of the benchmark (bench/PERFORMANCE.md), not for players.
+    from the other origins listed, and from clients that aren't browsers. Any
+    setting can be replaced with options: the benchmark's variants put
+    websockets' defaults back, and its floor server swaps the handler.
 
     """
     settings = dict(
@@ -580,149 +488,82 @@ def websocket_server(host=None, port=8001, *, page_port=8000, origins=(), **opti
         # Shut down within a few seconds even if a client doesn't answer.
         close_timeout=3,
     )
-    if os.environ.get("CONNECT4_WEBSOCKETS_DEFAULTS"):
-        for name in ("compression", "max_size", "max_queue", "write_limit"):
-            del settings[name]
     return serve(host=host, port=port, **settings | options)
 
 
-# The web page, served by `python app.py` beside the WebSocket server.
-
-FRONT_END_DIR = Path(__file__).resolve().parent
-FRONT_END = {
-    "/": ("index.html", "text/html; charset=utf-8"),
-    "/index.html": ("index.html", "text/html; charset=utf-8"),
-    "/main.js": ("main.js", "text/javascript; charset=utf-8"),
-    "/connect4.js": ("connect4.js", "text/javascript; charset=utf-8"),
-    "/connect4.css": ("connect4.css", "text/css; charset=utf-8"),
-}
-# index.html says where the WebSocket server is and where friends can reach
-# the page; these are its defaults, which the server replaces when it knows.
-WEBSOCKET_META = b'<meta name="websocket" content=":8001">'
-INVITE_META = b'<meta name="invite-origin" content="">'
-
-
-SECURITY_HEADERS = {
-    # The page runs its own files only: an injected script or style can't
-    # run, and other sites can't frame it to trick clicks.
-    "Content-Security-Policy": (
-        "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
-        "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-    ),
-    # The page's address holds the join or watch key: never send it onward.
-    "Referrer-Policy": "no-referrer",
-    "X-Content-Type-Options": "nosniff",
-}
-
-
-class FrontEndHandler(http.server.BaseHTTPRequestHandler):
-    """Serve the page's own files, and nothing else."""
-
-    server_version = "connect4"
-
-    def do_GET(self):
-        """Send a front-end file, or 404 for any other path."""
-        path = urllib.parse.urlsplit(self.path).path
-        if path not in FRONT_END:
-            self.send_error(http.HTTPStatus.NOT_FOUND)
-            return
-        name, content_type = FRONT_END[path]
-        body = (FRONT_END_DIR / name).read_bytes()
-        if name == "index.html":
-            body = self.configure_page(body)
-        self.send_response(http.HTTPStatus.OK)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-cache")
-        for header, value in SECURITY_HEADERS.items():
-            self.send_header(header, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-    do_HEAD = do_GET
-
-    def configure_page(self, body):
-        """Point the page at this WebSocket server and at an address friends can use."""
-        settings = self.server.settings
-        body = body.replace(
-            WEBSOCKET_META,
-            b'<meta name="websocket" content=":%d">' % settings["websocket_port"],
-        )
-        # A page opened on localhost would invite a friend to *their* localhost.
-        host = urllib.parse.urlsplit("//" + self.headers.get("Host", "")).hostname
-        if settings["lan_origin"] and is_loopback(host):
-            body = body.replace(
-                INVITE_META,
-                b'<meta name="invite-origin" content="%s">' % settings["lan_origin"].encode(),
+async def main(args):
+    """Serve the game, and the page unless told not to, until SIGTERM or SIGINT."""
+    stop = asyncio.Event()
+    stop_on_signals(stop)
+    async with contextlib.AsyncExitStack() as servers:
+        # The page first: the WebSocket server accepts pages from its port.
+        front_end, page_port = None, args.http_port
+        if args.http:
+            front_end = page.Page()
+            with explain_port_in_use(args.http_port, "--http-port"):
+                page_port = bound_port(
+                    await servers.enter_async_context(
+                        page.page_server(front_end, args.host, args.http_port)
+                    )
+                )
+        with explain_port_in_use(args.port, "--port"):
+            server = await servers.enter_async_context(
+                websocket_server(args.host, args.port, page_port=page_port, origins=args.origin)
             )
-        return body
-
-    def log_request(self, code="-", size="-"):
-        """Log at debug level, without the query string, which holds the keys."""
-        path = urllib.parse.urlsplit(self.path).path
-        log.debug("http %s %s %s", self.command, path, code)
-
-    def log_error(self, format, *args):
-        """Keep malformed requests out of the log; they are the client's problem."""
-        log.debug("http error: " + format, *args)
+        websocket_port = bound_port(server)
+        if front_end is not None:
+            front_end.websocket_port = websocket_port
+            front_end.lan_origin = lan_origin(args.host, page_port)
+        announce_address(args.host, page_port if front_end else None, websocket_port)
+        # Leaving this block closes every connection with 1001 (going away).
+        await stop.wait()
+        log.info("shutting down")
 
 
-class FrontEndServer(http.server.ThreadingHTTPServer):
-    """The HTTP server for the page, on IPv6 and IPv4 alike when asked to."""
-
-    daemon_threads = True
-
-    def __init__(self, address, settings, dual_stack=False):
-        if dual_stack:
-            self.address_family = socket.AF_INET6
-        self.dual_stack = dual_stack
-        self.settings = settings
-        super().__init__(address, FrontEndHandler)
-
-    def server_bind(self):
-        """Accept IPv4 connections on the IPv6 socket too."""
-        if self.dual_stack:
-            self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-        super().server_bind()
+def stop_on_signals(stop):
+    """Set stop on SIGTERM (from service managers) and SIGINT (Ctrl-C)."""
+    loop = asyncio.get_running_loop()
+    try:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+    except NotImplementedError:
+        # Windows has no add_signal_handler. There, Ctrl-C makes asyncio.Runner
+        # cancel main(), which closes the servers just the same; run() says
+        # goodbye quietly.
+        pass
 
 
-def is_loopback(host):
-    """Tell whether a host name or address only reaches this machine."""
-    return host is not None and (
-        host == "localhost" or host.startswith("127.") or host == "::1"
-    )
+def bound_port(server):
+    """The port that a server listens on, which the OS picked if asked for port 0."""
+    return server.sockets[0].getsockname()[1]
 
 
-def lan_address():
-    """Guess the address of this machine on the local network, or return None."""
-    # Connecting a UDP socket sends nothing: it only asks the kernel which
-    # interface would route to that (documentation-only) address.
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        try:
-            probe.connect(("192.0.2.1", 9))
-        except OSError:
-            return None
-        address = probe.getsockname()[0]
-    return None if is_loopback(address) or address == "0.0.0.0" else address
+def lan_origin(host, page_port):
+    """The page's address for friends on the network, if it listens there."""
+    if host not in (None, "", "0.0.0.0", "::"):
+        return None
+    address = page.lan_address()
+    if address is None:
+        return None
+    log.info("players on your network can open http://%s:%d/", address, page_port)
+    return f"http://{address}:{page_port}"
 
 
-def create_front_end(host, port):
-    """Bind the page's HTTP server; it serves once its thread starts."""
-    all_interfaces = host in (None, "", "0.0.0.0", "::")
-    settings = {"websocket_port": 8001, "lan_origin": None}
-    if all_interfaces and socket.has_dualstack_ipv6():
-        httpd = FrontEndServer(("::", port), settings, dual_stack=True)
+def announce_address(host, page_port, websocket_port):
+    """Tell the person who started the server what to open."""
+    # print(), not the log: this line is for a person, and tests read it.
+    if page_port is not None:
+        print(
+            f"Connect Four: open http://{url_host(host)}:{page_port}/ "
+            f"in your browser (WebSocket server on port {websocket_port}).",
+            flush=True,
+        )
     else:
-        httpd = FrontEndServer((host or "", port), settings)
-    lan = lan_address() if all_interfaces else None
-    if lan:
-        settings["lan_origin"] = f"http://{lan}:{httpd.server_address[1]}"
-        log.info("players on your network can open %s/", settings["lan_origin"])
-    return httpd
-
-
-# Running the server.
+        print(
+            f"Connect Four: WebSocket server on port {websocket_port}. "
+            f"Serve the page yourself, e.g. with: python -m http.server",
+            flush=True,
+        )
 
 
 def url_host(host):
@@ -747,53 +588,8 @@ def explain_port_in_use(port, option):
         raise
 
 
-async def main(args):
-    """Serve the game, and the page unless told not to, until SIGTERM or SIGINT."""
-    loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-
-    httpd = None
-    page_port = args.http_port
-    if args.http:
-        with explain_port_in_use(args.http_port, "--http-port"):
-            httpd = create_front_end(args.host, args.http_port)
-        page_port = httpd.server_address[1]
-    with explain_port_in_use(args.port, "--port"):
-        server = await websocket_server(
-            args.host, args.port, page_port=page_port, origins=args.origin
-        )
-    websocket_port = server.sockets[0].getsockname()[1]
-
-    if httpd is not None:
-        httpd.settings["websocket_port"] = websocket_port
-        threading.Thread(target=httpd.serve_forever, name="front-end", daemon=True).start()
-        print(
-            f"Connect Four: open http://{url_host(args.host)}:{page_port}/ "
-            f"in your browser (WebSocket server on port {websocket_port}).",
-            flush=True,
-        )
-    else:
-        print(
-            f"Connect Four: WebSocket server on port {websocket_port}. "
-            f"Serve the page yourself, e.g. with: python -m http.server",
-            flush=True,
-        )
-
-    # Leaving this block closes every connection with 1001 (going away).
-    async with server:
-        await stop.wait()
-        log.info("shutting down")
-    if httpd is not None:
-        httpd.shutdown()
-        httpd.server_close()
-
-
 def event_loop_factory():
     """Choose the event loop: uvloop, which is faster, when it is installed."""
-    if os.environ.get("CONNECT4_WEBSOCKETS_DEFAULTS"):
-        return None  # the benchmark's baseline: see websocket_server()
     try:
         import uvloop
     except ImportError:
@@ -869,6 +665,8 @@ def run(argv=None):
     try:
         with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
             runner.run(main(args))
+    except KeyboardInterrupt:
+        pass  # Ctrl-C where signal handlers aren't available: main() closed everything
     except PortInUse as exc:
         port, option = exc.args
         sys.exit(

@@ -15,8 +15,8 @@ SERVERS = {
     # websockets alone, with app.py's settings: the least a server can cost.
     "floor": (["-m", "bench.floor"], {}),
     "app": (["app.py", "--no-http"], {}),
-    # app.py with websockets' defaults: compression on, the stock asyncio loop.
-    "defaults": (["app.py", "--no-http"], {"CONNECT4_WEBSOCKETS_DEFAULTS": "1"}),
+    # app.py with websockets' defaults: compression on, the stock asyncio loop, no limits.
+    "defaults": (["-m", "bench.variant", "compression,loop,limits", "--no-http"], {}),
     # app.py with one of its settings back at websockets' default.
     "app+compression": (["-m", "bench.variant", "compression", "--no-http"], {}),
     "app+loop": (["-m", "bench.variant", "loop", "--no-http"], {}),

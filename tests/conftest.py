@@ -1,11 +1,15 @@
-"""Fixtures shared by the tests: a real game server and real WebSocket clients."""
+"""Fixtures shared by the tests: a real game server, real clients, game sequences."""
 
 import asyncio
+import http.client
 import json
+import os
+import queue
 import re
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -15,12 +19,25 @@ import app
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# A full game without four in a row: it ends in a draw on the 42nd move.
-DRAW = [5, 4, 5, 0, 6, 2, 4, 5, 5, 0, 4, 1, 1, 0, 4, 5, 6, 5, 3, 1, 1,
-        2, 2, 6, 2, 6, 6, 3, 6, 2, 0, 3, 0, 3, 3, 4, 3, 1, 4, 2, 1, 0]  # fmt: skip
+# Every wait in the tests is a number of MS, as in websockets' own tests: on a
+# slow machine, CONNECT4_TESTS_TIMEOUT_FACTOR=10 makes each ten times longer.
+MS = 0.001 * float(os.environ.get("CONNECT4_TESTS_TIMEOUT_FACTOR", "1"))
+
+
+# Games as the columns played, red first; test_connect4.py checks that each
+# ends as its name says.
 
 # Red drops four checkers in column 0 while yellow plays column 1.
 RED_WINS = [0, 1, 0, 1, 0, 1, 0]
+
+# Red wins on the rising diagonal from column 1 to column 4, in 11 moves.
+RED_WINS_DIAGONAL = [1, 2, 2, 3, 4, 3, 3, 4, 5, 4, 4]
+
+# Yellow stacks four in column 1 while red scatters.
+YELLOW_WINS = [0, 1, 2, 1, 3, 1, 5, 1]
+
+# A full board without four in a row: a draw on the 42nd move.
+DRAW = [0, 5, 3, 1, 6, 4, 2] * 6
 
 
 async def send(websocket, **event):
@@ -28,15 +45,26 @@ async def send(websocket, **event):
     await websocket.send(json.dumps(event))
 
 
-async def receive(websocket, timeout=2):
+async def receive(websocket, timeout=2000 * MS):
     """Receive the next event, failing the test if none comes in time."""
     return json.loads(await asyncio.wait_for(websocket.recv(), timeout))
 
 
-async def assert_nothing_received(websocket, wait=0.05):
+async def assert_nothing_received(websocket, wait=50 * MS):
     """Check that the server sent nothing to this connection."""
     with pytest.raises(TimeoutError):
         await asyncio.wait_for(websocket.recv(), wait)
+
+
+def http_get(port, path, host="127.0.0.1", headers=None):
+    """Make a blocking HTTP GET request and return the status, headers and body."""
+    connection = http.client.HTTPConnection(host, port, timeout=5000 * MS)
+    try:
+        connection.request("GET", path, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
 
 
 @pytest.fixture(autouse=True)
@@ -128,41 +156,80 @@ async def game(client):
 
 
 class AppProcess:
-    """`python app.py` running in a subprocess, on ephemeral loopback ports."""
+    """`python app.py` running in a subprocess, on ephemeral loopback ports.
 
-    def __init__(self, *args):
+    Both of its pipes are read for as long as it runs, so that a chatty server
+    never blocks on a full pipe; `log` holds what it wrote to stderr.
+
+    """
+
+    def __init__(self, *args, port=0, env=None):
+        # The page's port too: the default, 8000, may be serving a real game.
+        command = [sys.executable, "app.py", "--host", "127.0.0.1", "--http-port", "0"]
+        if port is not None:
+            command += ["--port", str(port)]
         self.process = subprocess.Popen(
-            # The page's port too: the default, 8000, may be serving a real game.
-            [sys.executable, "app.py", "--host", "127.0.0.1", "--port", "0", "--http-port", "0"]
-            + list(args),
+            command + list(args),
             cwd=ROOT,
+            env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        line = self.process.stdout.readline()
+        self.signalled = False
+        self._stdout = queue.Queue()
+        self._stderr = []
+        self._readers = [
+            threading.Thread(target=self._read, args=(self.process.stdout, self._stdout.put)),
+            threading.Thread(target=self._read, args=(self.process.stderr, self._stderr.append)),
+        ]
+        for reader in self._readers:
+            reader.daemon = True
+            reader.start()
+        try:
+            line = self._stdout.get(timeout=20_000 * MS) or ""
+        except queue.Empty:
+            line = ""
         ports = re.search(r"(?:http://[^/]+:(\d+)/ .*)?port (\d+)", line)
         if not ports:
-            self.process.kill()
-            pytest.fail(f"unexpected first line {line!r}; {self.process.stderr.read()}")
+            self.kill()
+            pytest.fail(f"app.py didn't print its address: {line!r}\n{self.log}", pytrace=False)
         self.http_port = ports[1] and int(ports[1])
         self.websocket_port = int(ports[2])
         self.url = f"http://127.0.0.1:{self.http_port}/"
         self.uri = f"ws://127.0.0.1:{self.websocket_port}/"
-        self.signalled = False
+
+    @staticmethod
+    def _read(stream, sink):
+        for line in stream:
+            sink(line)
+        sink(None)
+
+    @property
+    def log(self):
+        """What the server wrote to stderr so far."""
+        return "".join(line for line in list(self._stderr) if line is not None)
 
     def signal(self, signum=signal.SIGTERM):
         """Ask the server to stop, as systemd or Ctrl-C would."""
         self.signalled = True
         self.process.send_signal(signum)
 
-    def stop(self, timeout=5):
+    def stop(self, timeout=5000 * MS):
         """Stop the server unless asked already; return its exit code and its log."""
         # A second signal during shutdown would kill the process instead.
         if not self.signalled:
             self.signal()
-        _, stderr = self.process.communicate(timeout=timeout)
-        return self.process.returncode, stderr
+        self.process.wait(timeout=timeout)
+        for reader in self._readers:
+            reader.join(timeout=timeout)
+        return self.process.returncode, self.log
+
+    def kill(self):
+        """Stop the server at once, if it still runs."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
 
 
 @pytest.fixture
@@ -170,12 +237,10 @@ def app_process():
     """Start `python app.py` with the given options; stopped after the test."""
     processes = []
 
-    def start(*args):
-        processes.append(AppProcess(*args))
+    def start(*args, **kwargs):
+        processes.append(AppProcess(*args, **kwargs))
         return processes[-1]
 
     yield start
     for process in processes:
-        if process.process.poll() is None:
-            process.process.kill()
-            process.process.wait()
+        process.kill()

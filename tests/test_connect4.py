@@ -13,12 +13,15 @@ possible line of four on a 7 x 6 grid.
 
 import copy
 import gc
+import subprocess
+import sys
 from textwrap import dedent
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import conftest
 from connect4 import COLUMNS, PLAYER1, PLAYER2, ROWS, Connect4
 
 RED, YELLOW = PLAYER1, PLAYER2
@@ -560,3 +563,40 @@ def test_moves_are_played_exactly_when_legal_and_refusals_change_nothing(attempt
             with pytest.raises(ValueError):
                 game.play(player, column)
             assert snapshot(game) == before
+
+
+# The games that the server's and the page's tests share (conftest.py).
+
+
+@pytest.mark.parametrize(
+    "name, winner, draw",
+    [
+        ("RED_WINS", RED, False),
+        ("RED_WINS_DIAGONAL", RED, False),
+        ("YELLOW_WINS", YELLOW, False),
+        ("DRAW", None, True),
+    ],
+)
+def test_each_shared_game_ends_as_its_name_says(name, winner, draw):
+    columns = getattr(conftest, name)
+    game = Connect4()
+    for index, column in enumerate(columns):
+        assert not game.over, f"{name} ended before its move {index}"
+        game.play(game.next_player, column)
+    assert (game.over, game.winner, game.draw) == (True, winner, draw)
+
+
+def test_refused_moves_do_not_rely_on_assert():
+    # python -O strips assert statements: validation must not depend on them.
+    code = (
+        "from connect4 import Connect4\n"
+        "game = Connect4()\n"
+        "try:\n"
+        "    game.play('yellow', 0)\n"
+        "except ValueError as exc:\n"
+        "    print(exc)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-O", "-c", code], cwd=conftest.ROOT, capture_output=True, text=True
+    )
+    assert result.stdout == "It isn't your turn.\n"

@@ -1,0 +1,151 @@
+"""Serve the game's web page beside the game server, so that one command is enough.
+
+The tutorial serves the page with ``python -m http.server`` in a second
+terminal. ``python app.py`` does it itself, on port 8000, and rewrites two
+``<meta>`` tags of ``index.html``: where the WebSocket server listens, and the
+address that friends on the network can open.
+
+The HTTP server is websockets' own: ``serve()`` parses each request and calls
+``process_request``, which answers every one of them here, so that no
+WebSocket ever opens on the page's port. That brings, with no code of ours,
+a deadline for each request (``open_timeout``), bounded headers, no thread
+per connection, and silence when a client goes away.
+
+"""
+
+import http
+import logging
+import re
+import socket
+import urllib.parse
+from pathlib import Path
+
+from websockets.asyncio.server import serve
+from websockets.datastructures import Headers
+from websockets.http11 import Response
+
+__all__ = ["Page", "page_server", "lan_address", "is_loopback"]
+
+log = logging.getLogger("connect4")
+
+ROOT = Path(__file__).resolve().parent
+
+# The page's files, by path: nothing else is served, not app.py, not .git.
+FILES = {
+    "/": ("index.html", "text/html; charset=utf-8"),
+    "/index.html": ("index.html", "text/html; charset=utf-8"),
+    "/main.js": ("main.js", "text/javascript; charset=utf-8"),
+    "/connect4.js": ("connect4.js", "text/javascript; charset=utf-8"),
+    "/connect4.css": ("connect4.css", "text/css; charset=utf-8"),
+}
+
+HEADERS = {
+    # The page runs its own files only: an injected script or style can't
+    # run, and other sites can't frame it to trick clicks.
+    "Content-Security-Policy": (
+        "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+    ),
+    # The page's address holds the join or watch key: never send it onward.
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "no-cache",
+    # One request per connection: the server answers, then hangs up.
+    "Connection": "close",
+}
+
+# A request must arrive whole within this many seconds; a client that sends
+# half of one then waits holds nothing longer than that.
+REQUEST_TIMEOUT = 10
+
+
+def meta_tag(name):
+    """Match the <meta> tag with this name, whatever its spacing, quotes and order."""
+    return re.compile(
+        rb"<meta\b[^>]*\bname\s*=\s*[\"']?%s[\"']?(?=[\s/>])[^>]*>" % re.escape(name.encode()),
+        re.IGNORECASE,
+    )
+
+
+WEBSOCKET_META = meta_tag("websocket")
+INVITE_META = meta_tag("invite-origin")
+
+
+class Page:
+    """The page's files and what the server tells the page about itself."""
+
+    def __init__(self, websocket_port=8001, lan_origin=None):
+        self.websocket_port = websocket_port  # where the page connects
+        self.lan_origin = lan_origin  # e.g. http://192.168.1.5:8000, if known
+
+    def respond(self, connection, request):
+        """Answer an HTTP request with a file of the page, or 404."""
+        path = urllib.parse.urlsplit(request.path).path
+        if path not in FILES:
+            response = connection.respond(http.HTTPStatus.NOT_FOUND, "Not Found\n")
+        else:
+            name, content_type = FILES[path]
+            body = (ROOT / name).read_bytes()
+            if name == "index.html":
+                body = self.configure(body, request.headers.get("Host", ""))
+            headers = Headers(HEADERS)
+            headers["Content-Type"] = content_type
+            headers["Content-Length"] = str(len(body))
+            response = Response(http.HTTPStatus.OK, "OK", headers, body)
+        # The query string holds the keys: it stays out of the log.
+        log.debug("http GET %s %d", path, response.status_code)
+        return response
+
+    def configure(self, body, host):
+        """Point the page at this WebSocket server and at an address friends can use."""
+        tag = b'<meta name="websocket" content=":%d">' % self.websocket_port
+        body = WEBSOCKET_META.sub(tag, body, count=1)
+        # A page opened on localhost would invite a friend to *their* localhost.
+        hostname = urllib.parse.urlsplit("//" + host).hostname
+        if self.lan_origin and is_loopback(hostname):
+            tag = b'<meta name="invite-origin" content="%s">' % self.lan_origin.encode()
+            body = INVITE_META.sub(tag, body, count=1)
+        return body
+
+
+async def refuse(connection):
+    """Never runs: every request to the page's port gets an HTTP response."""
+
+
+def page_server(page, host=None, port=8000):
+    """Create the page's HTTP server; use it with ``async with``."""
+    return serve(
+        refuse,
+        host,
+        port,
+        process_request=page.respond,
+        open_timeout=REQUEST_TIMEOUT,
+        server_header="connect4",
+        # Each response goes through websockets' connection-rejected path:
+        # its INFO line for each file served is noise.
+        logger=_quiet_logger,
+    )
+
+
+_quiet_logger = logging.getLogger("connect4.page")
+_quiet_logger.setLevel(logging.WARNING)
+
+
+def is_loopback(host):
+    """Tell whether a host name or address only reaches this machine."""
+    return host is not None and (
+        host == "localhost" or host.startswith("127.") or host == "::1"
+    )
+
+
+def lan_address():
+    """Guess the address of this machine on the local network, or return None."""
+    # Connecting a UDP socket sends nothing: it only asks the kernel which
+    # interface would route to that (documentation-only) address.
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))
+        except OSError:
+            return None
+        address = probe.getsockname()[0]
+    return None if is_loopback(address) or address == "0.0.0.0" else address
