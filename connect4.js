@@ -1,5 +1,6 @@
 // Drawing the Connect Four board. This module knows nothing about the network
-// or whose turn it is: it only turns moves into checkers on the page.
+// or whose turn it is: it only turns moves into checkers on the page, and
+// reads the board back to find four in a row.
 
 export const PLAYER1 = "red";
 export const PLAYER2 = "yellow";
@@ -8,18 +9,22 @@ export const ROWS = 6;
 
 const CELL_STATES = ["empty", PLAYER1, PLAYER2];
 
-// Fill boardElement with seven focusable columns of six empty cells. Within a
-// column the top cell comes first, so that the DOM reads like the picture;
-// row 0 is the bottom row, as in the game engine.
+// The board is one Tab stop: the column that has tabindex 0 is the one Tab
+// lands on, and arrow keys move it (a "roving tabindex"). It starts in the
+// middle, the usual first move, at most three presses from any column.
+const FIRST_FOCUSED_COLUMN = 3;
+
+// Fill boardElement with seven columns of six empty cells. Within a column
+// the top cell comes first, so that the DOM reads like the picture; row 0 is
+// the bottom row, as in the game engine.
 export function createBoard(boardElement) {
   boardElement.replaceChildren();
   for (let column = 0; column < COLUMNS; column++) {
     const columnElement = document.createElement("div");
     columnElement.className = "column";
     columnElement.dataset.column = String(column);
-    columnElement.tabIndex = 0;
+    columnElement.tabIndex = column === FIRST_FOCUSED_COLUMN ? 0 : -1;
     columnElement.setAttribute("role", "button");
-    columnElement.setAttribute("aria-label", `Column ${column + 1}`);
     for (let row = ROWS - 1; row >= 0; row--) {
       const cellElement = document.createElement("div");
       cellElement.className = "cell empty";
@@ -27,6 +32,7 @@ export function createBoard(boardElement) {
       columnElement.append(cellElement);
     }
     boardElement.append(columnElement);
+    updateColumnLabel(boardElement, column);
   }
 }
 
@@ -34,7 +40,7 @@ export function columnElementAt(boardElement, column) {
   return boardElement.querySelector(`.column[data-column="${column}"]`);
 }
 
-export function cellElementAt(boardElement, column, row) {
+function cellElementAt(boardElement, column, row) {
   const columnElement = columnElementAt(boardElement, column);
   if (columnElement === null || row < 0 || row >= ROWS) {
     return null;
@@ -45,6 +51,15 @@ export function cellElementAt(boardElement, column, row) {
 function setCellState(cellElement, state) {
   cellElement.classList.remove(...CELL_STATES);
   cellElement.classList.add(state);
+}
+
+// Move the board's only Tab stop to column, clamped to the board, and focus it.
+export function focusColumn(boardElement, column) {
+  const target = Math.min(Math.max(column, 0), COLUMNS - 1);
+  for (const columnElement of boardElement.querySelectorAll(".column")) {
+    columnElement.tabIndex = Number(columnElement.dataset.column) === target ? 0 : -1;
+  }
+  columnElementAt(boardElement, target).focus();
 }
 
 // Put a checker of player's at (column, row). The checker falls from above
@@ -66,15 +81,41 @@ export function playMove(boardElement, player, column, row) {
   updateColumnLabel(boardElement, column);
 }
 
-// Screen reader users can't see how full a column is, so say it in its label.
+function cellOwner(boardElement, column, row) {
+  const cellElement = cellElementAt(boardElement, column, row);
+  if (cellElement === null) {
+    return null;
+  }
+  return CELL_STATES.find((state) => cellElement.classList.contains(state));
+}
+
+// The checkers in a column, from the bottom up.
+function checkersIn(boardElement, column) {
+  const checkers = [];
+  for (let row = 0; row < ROWS; row++) {
+    const owner = cellOwner(boardElement, column, row);
+    if (owner === "empty") {
+      break;
+    }
+    checkers.push(owner);
+  }
+  return checkers;
+}
+
+// Screen reader users can't see the board, so each column says what is in
+// it, bottom first, as a checker lands: "Column 4: red, yellow; 4 free".
 function updateColumnLabel(boardElement, column) {
-  const columnElement = columnElementAt(boardElement, column);
-  const used = columnElement.querySelectorAll(".cell:not(.empty)").length;
-  const label = `Column ${column + 1}`;
-  columnElement.setAttribute(
-    "aria-label",
-    used === ROWS ? `${label}, full` : label,
-  );
+  const checkers = checkersIn(boardElement, column);
+  const free = ROWS - checkers.length;
+  let label = `Column ${column + 1}: empty`;
+  if (checkers.length > 0) {
+    label = `Column ${column + 1}: ${checkers.join(", ")}; ${free === 0 ? "full" : `${free} free`}`;
+  }
+  columnElementAt(boardElement, column).setAttribute("aria-label", label);
+}
+
+export function isColumnFull(boardElement, column) {
+  return checkersIn(boardElement, column).length === ROWS;
 }
 
 export function clearBoard(boardElement) {
@@ -88,17 +129,9 @@ export function clearBoard(boardElement) {
   }
 }
 
-function cellOwner(boardElement, column, row) {
-  const cellElement = cellElementAt(boardElement, column, row);
-  if (cellElement === null) {
-    return null;
-  }
-  return CELL_STATES.find((state) => cellElement.classList.contains(state));
-}
-
 // The server only says who won, not where; finding the four again lets the
 // page point at them. Returns the first line found, as [column, row] pairs.
-export function findWinningLine(boardElement, player) {
+function findWinningLine(boardElement, player) {
   const directions = [[1, 0], [0, 1], [1, 1], [1, -1]];
   for (let column = 0; column < COLUMNS; column++) {
     for (let row = 0; row < ROWS; row++) {
