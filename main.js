@@ -1,5 +1,7 @@
 // The game page: one WebSocket connection to the server at a time, the events
-// it sends, the moves the user makes, and the status line that explains it all.
+// it sends, the moves the user makes, and what the page shows of it all.
+// connect4.js draws the board; this module does the rest, in sections: what
+// the page knows, the words it says, drawing, events, connection, the user.
 
 import {
   COLUMNS,
@@ -7,13 +9,17 @@ import {
   PLAYER2,
   clearBoard,
   createBoard,
+  focusColumn,
   highlightWinningLine,
+  isColumnFull,
   playMove,
 } from "./connect4.js";
 
-const PLAYERS = [PLAYER1, PLAYER2];
-const SPECTATOR = "spectator";
 const COPIED_FEEDBACK_MS = 2000;
+
+// An explanation of why a click did nothing lasts this long, or until the
+// game moves on, then the status box says what it said before.
+const HINT_MS = 5000;
 
 // Where the page keeps its seat token: sessionStorage survives a reload but
 // not the tab, and the token never goes into a URL.
@@ -30,9 +36,407 @@ const CLOSE_POLICY_VIOLATION = 1008;
 const CLOSE_TRY_AGAIN_LATER = 1013;
 const CLOSE_REPLACED = 4000;
 
-// How the server words an unknown key or token: the game ended, or the server
-// restarted and forgot it.
-const GAME_DOES_NOT_EXIST = /doesn't exist/i;
+// ---------------------------------------------------------------------------
+// What the page knows about the game, and the questions asked about it
+
+const PLAYERS = [PLAYER1, PLAYER2];
+const SPECTATOR = "spectator";
+
+// What one connection learns; each new connection starts again from here,
+// and the server replays the game.
+function createGame(query) {
+  return {
+    // PLAYER1, PLAYER2, SPECTATOR, or null until the server tells us.
+    me: query.has("watch") && !query.has("join") ? SPECTATOR : null,
+    joining: query.has("join"),
+    // The init presented a seat token: the page is coming back to a game.
+    resuming: false,
+    // Until the server's first message, we know nothing of the game.
+    heardFromServer: false,
+    // The server accepted our init: any event but an error says so.
+    inGame: false,
+    // The server refused our init: { message, reason }; the connection closes.
+    refusal: null,
+    moves: 0,
+    winner: null,
+    draw: false,
+    // A rematch started and nobody has moved yet.
+    rematchStarted: false,
+    // The colour of the player who started the game at the original link:
+    // red until a rematch swaps colours, then what the server's reset says.
+    host: PLAYER1,
+    // Who is connected now, from init, joined and left events.
+    seated: new Set(),
+    // Who was in the game at some point, so that their absence means they
+    // left rather than that they haven't arrived yet.
+    seen: new Set(),
+    // When each absent player's seat stops being held for them (Date.now() ms).
+    heldUntil: new Map(),
+    // A player who left and came back, until the next move.
+    back: null,
+    // Players asking for a rematch, and whether we asked and wait to hear it.
+    rematch: new Set(),
+    rematchAsked: false,
+    // Games won by whoever plays each colour now, and draws.
+    score: { [PLAYER1]: 0, [PLAYER2]: 0, draws: 0 },
+    // Why the user's last action did nothing, until the game moves on.
+    hint: null,
+    // The links to hand out, as full addresses, once the server sends keys.
+    links: { join: null, watch: null },
+  };
+}
+
+function createState(query) {
+  return {
+    // "connecting", "open", "waiting" (to reconnect) or "stopped".
+    connection: "connecting",
+    // Why the page isn't connected: see describeProblem.
+    problem: null,
+    detail: "",
+    // Some connection got into the game, so a refusal now means it's gone.
+    everInGame: false,
+    ...createGame(query),
+  };
+}
+
+function isPlayer(me) {
+  return PLAYERS.includes(me);
+}
+
+function opponent(player) {
+  return player === PLAYER1 ? PLAYER2 : PLAYER1;
+}
+
+// The colour the second player, who came with the join link, plays now.
+function guestColour(state) {
+  return opponent(state.host);
+}
+
+// The host created the game, so an absent host has always left; an absent
+// guest left only if they ever were here.
+function hasLeft(state, player) {
+  return !state.seated.has(player) && (player === state.host || state.seen.has(player));
+}
+
+function departedPlayers(state) {
+  return PLAYERS.filter((player) => hasLeft(state, player));
+}
+
+function isBack(state, player) {
+  return hasLeft(state, player) && state.seen.has(player);
+}
+
+// The join link's seat is free for someone new: nobody took it yet, or its
+// player's time to come back ran out.
+function isGuestSeatFree(state, now) {
+  const guest = guestColour(state);
+  return !state.seated.has(guest) && (!state.seen.has(guest) || secondsHeld(state, guest, now) === 0);
+}
+
+// Nobody has taken the join link's seat yet.
+function isGuestAwaited(state) {
+  const guest = guestColour(state);
+  return !state.seated.has(guest) && !state.seen.has(guest);
+}
+
+function isOver(state) {
+  return state.winner !== null || state.draw;
+}
+
+function playerToMove(state) {
+  return state.moves % 2 === 0 ? PLAYER1 : PLAYER2;
+}
+
+function isConnected(state) {
+  return state.connection === "open";
+}
+
+// The page lost its connection for a reason worth showing.
+function isDisconnected(state) {
+  return state.connection !== "open" && state.problem !== null;
+}
+
+function isMyTurn(state) {
+  return (
+    isConnected(state) &&
+    isPlayer(state.me) &&
+    !isOver(state) &&
+    departedPlayers(state).length === 0 &&
+    playerToMove(state) === state.me
+  );
+}
+
+// The server refused to let the page into its game, or back into it: that
+// game is over for this page, and so are its links.
+function isLost(state) {
+  return state.connection === "stopped" && ["gone", "refused"].includes(state.problem);
+}
+
+function hasAskedForRematch(state) {
+  return state.rematchAsked || state.rematch.has(state.me);
+}
+
+// Players asking for a rematch, as the page should mention them: a player's
+// own request shows on the rematch button instead.
+function rematchRequests(state) {
+  return PLAYERS.filter((player) => state.rematch.has(player) && player !== state.me);
+}
+
+// Whole seconds left before an absent player's seat stops being held.
+function secondsHeld(state, player, now) {
+  const until = state.heldUntil.get(player);
+  return until === undefined ? null : Math.max(0, Math.ceil((until - now) / 1000));
+}
+
+// ---------------------------------------------------------------------------
+// Words: every sentence the page says about the game, in the status box,
+// over the board when the game is lost, in the tab's title and to screen
+// readers. Each function reads the state and returns words.
+
+function capitalize(word) {
+  return word.charAt(0).toUpperCase() + word.slice(1);
+}
+
+// Headlines have no full stop; read aloud in a row, sentences need one.
+function asSentence(text) {
+  return /[.!?…]$/.test(text) || text === "" ? text : `${text}.`;
+}
+
+// The status box: a headline in large type and a line of detail, each short
+// enough for one line on a phone, so that the box never grows; `action` is
+// the button beside the detail, if any; `turn` colours the headline's dot.
+function describeStatus(state, now) {
+  if (isDisconnected(state)) {
+    return describeProblem(state);
+  }
+  if (state.connection === "connecting" || !state.heardFromServer) {
+    return { headline: describeArrival(state), detail: "" };
+  }
+  if (state.me === null) {
+    return { headline: "", detail: state.hint ?? "" };
+  }
+  return {
+    headline: describeHeadline(state),
+    detail: state.hint ?? describeDetail(state, now),
+    hint: state.hint !== null,
+    turn: isOver(state) || departedPlayers(state).length > 0 ? null : playerToMove(state),
+  };
+}
+
+function describeArrival(state) {
+  if (state.connection === "connecting") {
+    return state.joining ? "Joining the game…" : "Connecting…";
+  }
+  if (state.joining) {
+    return "Joining the game…";
+  }
+  if (state.resuming || state.everInGame) {
+    return "Rejoining the game…";
+  }
+  return state.me === SPECTATOR ? "Loading the game…" : "Starting a new game…";
+}
+
+function describeResult(state) {
+  if (state.draw) {
+    return "It's a draw";
+  }
+  if (state.winner === state.me) {
+    return "You won!";
+  }
+  return `${capitalize(state.winner)} wins${isPlayer(state.me) ? "" : "!"}`;
+}
+
+function describeHeadline(state) {
+  if (isOver(state)) {
+    return describeResult(state);
+  }
+  const departed = departedPlayers(state);
+  if (departed.length === 2) {
+    return "Both players left";
+  }
+  if (departed.length === 1) {
+    return `${capitalize(departed[0])} left`;
+  }
+  const player = playerToMove(state);
+  if (player === state.me) {
+    return "Your turn";
+  }
+  if (player === guestColour(state) && isGuestAwaited(state)) {
+    return isPlayer(state.me) ? "Waiting for your friend" : "Waiting for a second player";
+  }
+  return `${capitalize(player)}'s turn`;
+}
+
+function describeIdentity(state) {
+  return isPlayer(state.me) ? `You are ${state.me}.` : "You are watching.";
+}
+
+function describeDetail(state, now) {
+  const departed = departedPlayers(state);
+  if (isOver(state)) {
+    const requests = rematchRequests(state);
+    if (requests.length === 2) {
+      return "Both players want a rematch.";
+    }
+    return requests.length === 1 ? `${capitalize(requests[0])} wants a rematch.` : describeIdentity(state);
+  }
+  if (departed.length > 0) {
+    return describeAbsence(state, departed, now);
+  }
+  const news = [describeIdentity(state)];
+  if (state.rematchStarted && isPlayer(state.me)) {
+    news.push("Colours swapped.");
+  }
+  if (state.back !== null) {
+    news.push(`${capitalize(state.back)} is back.`);
+  } else if (isMyTurn(state) && isGuestAwaited(state)) {
+    news.push("Your friend isn't here yet.");
+  }
+  return news.join(" ");
+}
+
+// The server holds a seat for a while: say how long, so that nobody gives up
+// on a player who is reloading their page.
+function describeAbsence(state, departed, now) {
+  const seconds = Math.min(...departed.map((player) => secondsHeld(state, player, now) ?? Infinity));
+  if (seconds === Infinity) {
+    return "The game goes on when they're back.";
+  }
+  if (seconds === 0) {
+    const guestLeft = departed.length === 1 && departed[0] === guestColour(state);
+    return guestLeft && state.me === state.host ? "Their seat is free: invite someone else." : "They haven't come back.";
+  }
+  return `${departed.length === 1 ? "Their seat is" : "Their seats are"} held for ${seconds} s.`;
+}
+
+// Why the page isn't connected, and what the user can do about it.
+function describeProblem(state) {
+  const reconnect = { action: "reconnect", label: "Reconnect now" };
+  switch (state.problem) {
+    case "unreachable":
+      return { headline: "Can't reach the server", detail: "Reconnecting…", ...reconnect };
+    case "went-away":
+      return { headline: "The server went away", detail: "Reconnecting…", ...reconnect };
+    case "full":
+      return { headline: "The server is full", detail: "Trying again soon…", ...reconnect };
+    case "replaced":
+      return {
+        headline: "Continued in another tab",
+        detail: "This tab is on hold.",
+        action: "reconnect",
+        label: "Play here",
+      };
+    case "closed":
+      return {
+        headline: "Disconnected by the server",
+        detail: state.detail === "" ? "" : `${capitalize(state.detail)}.`,
+        action: "reconnect",
+        label: "Reconnect",
+      };
+    case "gone":
+      return { headline: "This game no longer exists", detail: "" };
+    case "refused":
+      return { headline: describeRefusalHeadline(state), detail: "" };
+    default:
+      return { headline: "Connection lost", detail: "Reconnecting…", ...reconnect };
+  }
+}
+
+function describeRefusalHeadline(state) {
+  switch (state.refusal?.reason) {
+    case "seat-taken":
+      return "You can't join this game";
+    case "not-found":
+      return "This game doesn't exist";
+    case "server-full":
+      return "The server is full";
+    default:
+      return "Can't open this game";
+  }
+}
+
+// The words over the board once the game is lost to this page; the button
+// below them starts a new game.
+function describeLoss(state) {
+  if (state.problem === "gone") {
+    return "The server may have restarted and forgotten it.";
+  }
+  return state.detail;
+}
+
+// A few words for the browser tab, so a player notices their turn from
+// another tab.
+function describeForTitle(state) {
+  if (isDisconnected(state)) {
+    return state.connection === "stopped" ? "Disconnected" : "Reconnecting";
+  }
+  if (isOver(state)) {
+    if (isPlayer(state.me) && rematchRequests(state).length > 0 && !hasAskedForRematch(state)) {
+      return "Rematch?";
+    }
+    return describeResult(state);
+  }
+  return isMyTurn(state) ? "Your turn" : "";
+}
+
+// Why a click on the board did nothing, or null if the move should go to the
+// server, which judges it.
+function explainRefusedMove(state, columnIsFull) {
+  if (isLost(state)) {
+    return null;
+  }
+  if (state.connection !== "open") {
+    return "Not connected: wait until the page reconnects.";
+  }
+  if (state.me === SPECTATOR) {
+    return "Only the players can play.";
+  }
+  if (!isPlayer(state.me)) {
+    return null;
+  }
+  if (isOver(state)) {
+    return "The game is over.";
+  }
+  const departed = departedPlayers(state);
+  if (departed.length > 0) {
+    return `Waiting for ${departed[0]} to come back.`;
+  }
+  const player = playerToMove(state);
+  if (player !== state.me) {
+    return isGuestAwaited(state) ? "Your friend hasn't joined yet." : `It's ${player}'s turn.`;
+  }
+  return columnIsFull ? "That column is full." : null;
+}
+
+// Screen readers hear these through the page's live region.
+function describeMove(player, column) {
+  return `${capitalize(player)} played column ${column + 1}.`;
+}
+
+function describeDeparture(player, grace) {
+  const held = grace > 0 ? ` Their seat is held for ${Math.round(grace)} seconds.` : "";
+  return `${capitalize(player)} left.${held} The game goes on when they're back.`;
+}
+
+function describeReset(state) {
+  if (!isPlayer(state.me)) {
+    return "Rematch: a new game starts, colours swapped.";
+  }
+  return `Rematch: you are ${state.me} now. ${state.me === PLAYER1 ? "You start." : "Red starts."}`;
+}
+
+// The invitation's heading names the colour the friend will play.
+function describeInvitation(state) {
+  return `Invite a friend to play ${guestColour(state)}`;
+}
+
+// Links naming this machine by a loopback address work on this machine only.
+function describeLocalOnly(hostname) {
+  return (
+    `Only works on this computer: ${hostname} is its own address. Open this page ` +
+    "by the computer's network address instead, or run python app.py."
+  );
+}
 
 // ---------------------------------------------------------------------------
 // Addresses
@@ -67,15 +471,29 @@ function shareBase() {
   return base;
 }
 
-function relativeLink(parameter, key) {
-  return `?${new URLSearchParams({ [parameter]: key })}`;
-}
-
 function absoluteLink(parameter, key) {
   const url = shareBase();
-  url.search = relativeLink(parameter, key);
+  url.search = `?${new URLSearchParams({ [parameter]: key })}`;
   url.hash = "";
   return url.href;
+}
+
+// Names that reach this machine only, wherever a link holding them is opened.
+// 0.0.0.0 is what servers print for "every interface", and people copy it.
+function isLocalOnly(hostname) {
+  return (
+    hostname === "localhost" ||
+    hostname.endsWith(".localhost") ||
+    /^127\.\d+\.\d+\.\d+$/.test(hostname) ||
+    ["[::1]", "0.0.0.0", "[::]"].includes(hostname)
+  );
+}
+
+// The links the page hands out: with no invite-origin from the server, they
+// carry the page's own address, which may be this machine's alone.
+function localOnlyHost() {
+  const hostname = shareBase().hostname;
+  return isLocalOnly(hostname) ? hostname : null;
 }
 
 // ---------------------------------------------------------------------------
@@ -84,13 +502,7 @@ function absoluteLink(parameter, key) {
 function loadSeat() {
   try {
     const seat = JSON.parse(sessionStorage.getItem(SEAT_KEY));
-    if (
-      seat !== null &&
-      typeof seat === "object" &&
-      seat.search === location.search &&
-      typeof seat.token === "string" &&
-      seat.token !== ""
-    ) {
+    if (seat?.search === location.search && typeof seat.token === "string" && seat.token !== "") {
       return seat.token;
     }
   } catch {
@@ -121,303 +533,54 @@ function startNewGame() {
 }
 
 // ---------------------------------------------------------------------------
-// What the page knows about the game
+// Drawing the page from the state
 
-// What one connection learns; each new connection starts again from here,
-// and the server replays the game.
-function createGame(query) {
-  return {
-    // PLAYER1, PLAYER2, SPECTATOR, or null until the server tells us.
-    me: query.has("watch") && !query.has("join") ? SPECTATOR : null,
-    joining: query.has("join"),
-    // The init presented a seat token: the page is coming back to a game.
-    resuming: false,
-    // Until the server's first message, we know nothing of the game.
-    heardFromServer: false,
-    // The server accepted our init: any event but an error says so.
-    inGame: false,
-    // The server refused our init, saying why; the connection then closes.
-    refusal: null,
-    moves: 0,
-    winner: null,
-    draw: false,
-    // A rematch started and nobody has moved yet.
-    rematchStarted: false,
-    // Who is connected now, from init, joined and left events.
-    seated: new Set(),
-    // Who was in the game at some point, so that their absence means they
-    // left rather than that they haven't arrived yet.
-    seen: new Set(),
-    // A player who left and came back, until the next move.
-    back: null,
-    // Players asking for a rematch, and whether we asked and wait to hear it.
-    rematch: new Set(),
-    rematchAsked: false,
-    // Games won by whoever plays each colour now, and draws.
-    score: { [PLAYER1]: 0, [PLAYER2]: 0, draws: 0 },
-    error: null,
-  };
+// Screen readers hear moves and results here, not the status box, which is
+// redrawn at every event. A result is heard after the move that made it.
+function announce(page, text, { after = false } = {}) {
+  const announcer = page.elements.announcer;
+  announcer.textContent = after ? `${announcer.textContent} ${text}`.trim() : text;
 }
 
-function createState(query) {
-  return {
-    // "connecting", "open", "waiting" (to reconnect) or "stopped".
-    connection: "connecting",
-    // Why the page isn't connected: see describeProblem.
-    problem: null,
-    detail: "",
-    // Some connection got into the game, so a refusal now means it's gone.
-    everInGame: false,
-    ...createGame(query),
-  };
-}
-
-// Red creates the game, so an absent red has always left; an absent yellow
-// left only if it ever was here.
-function hasLeft(state, player) {
-  return !state.seated.has(player) && (player === PLAYER1 || state.seen.has(player));
-}
-
-function departedPlayers(state) {
-  return PLAYERS.filter((player) => hasLeft(state, player));
-}
-
-function isOver(state) {
-  return state.winner !== null || state.draw;
-}
-
-function playerToMove(state) {
-  return state.moves % 2 === 0 ? PLAYER1 : PLAYER2;
-}
-
-function isPlayer(me) {
-  return PLAYERS.includes(me);
-}
-
-function opponent(player) {
-  return player === PLAYER1 ? PLAYER2 : PLAYER1;
-}
-
-function isMyTurn(state) {
-  return (
-    state.connection === "open" &&
-    isPlayer(state.me) &&
-    !isOver(state) &&
-    departedPlayers(state).length === 0 &&
-    playerToMove(state) === state.me
-  );
-}
-
-// The server refused to let the page back into its game: that game is over
-// for this page, and so are its links.
-function isLost(state) {
-  return state.connection === "stopped" && ["gone", "refused"].includes(state.problem);
-}
-
-function hasAskedForRematch(state) {
-  return state.rematchAsked || state.rematch.has(state.me);
-}
-
-// Players asking for a rematch, as the page should mention them: a player's
-// own request shows on the rematch button instead.
-function rematchRequests(state) {
-  return PLAYERS.filter((player) => state.rematch.has(player) && player !== state.me);
-}
-
-function capitalize(word) {
-  return word.charAt(0).toUpperCase() + word.slice(1);
-}
-
-// ---------------------------------------------------------------------------
-// Status line
-
-function describeIdentity(state) {
-  if (isPlayer(state.me)) {
-    return `You are ${state.me}.`;
+function renderStatus(page) {
+  const { elements, state } = page;
+  const status = describeStatus(state, Date.now());
+  elements.statusHeadline.textContent = status.headline;
+  elements.statusHeadline.dataset.turn = status.turn ?? "";
+  const text = document.createElement("span");
+  text.className = "status-detail-text";
+  text.textContent = status.detail;
+  const parts = status.detail === "" ? [] : [text];
+  if (status.action !== undefined) {
+    parts.push(actionButton(status));
   }
-  if (state.me === SPECTATOR) {
-    return "You are a spectator.";
-  }
-  return "";
-}
-
-function describeResult(state) {
-  if (state.draw) {
-    return "It's a draw.";
-  }
-  if (state.winner === state.me) {
-    return "You won!";
-  }
-  if (isPlayer(state.me)) {
-    return `${capitalize(state.winner)} wins.`;
-  }
-  return `${capitalize(state.winner)} wins!`;
-}
-
-function describePresence(state) {
-  const departed = departedPlayers(state);
-  if (departed.length > 0) {
-    return departed.map((player) => `${capitalize(player)} left.`).join(" ");
-  }
-  return state.back === null ? "" : `${capitalize(state.back)} is back.`;
-}
-
-function describeTurn(state) {
-  const player = playerToMove(state);
-  const yellowMissing = !state.seated.has(PLAYER2);
-  if (player === state.me) {
-    return yellowMissing
-      ? "Your turn — waiting for yellow to join."
-      : "Your turn.";
-  }
-  if (player === PLAYER2 && yellowMissing) {
-    return "Waiting for yellow to join…";
-  }
-  return `${capitalize(player)}'s turn.`;
-}
-
-function describeArrival(state) {
-  if (state.joining) {
-    return "Joining the game…";
-  }
-  if (state.resuming) {
-    return "Rejoining the game…";
-  }
-  if (state.me === SPECTATOR) {
-    return "Loading the game…";
-  }
-  return state.everInGame ? "Rejoining the game…" : "Starting a new game…";
-}
-
-function describeSituation(state) {
-  if (state.connection === "connecting") {
-    return state.joining ? "Joining the game…" : "Connecting to the game server…";
-  }
-  if (!state.heardFromServer) {
-    return describeArrival(state);
-  }
-  if (state.me === null) {
-    return "";
-  }
-  const parts = [];
-  if (isOver(state)) {
-    parts.push(describeResult(state));
-    for (const player of rematchRequests(state)) {
-      parts.push(`${capitalize(player)} wants a rematch.`);
-    }
-  } else if (state.rematchStarted) {
-    parts.push("Rematch: colours swapped.");
-  }
-  const presence = describePresence(state);
-  if (presence !== "") {
-    parts.push(presence);
-  }
-  if (!isOver(state) && departedPlayers(state).length === 0) {
-    parts.push(describeTurn(state));
-  }
-  return parts.join(" ");
-}
-
-// Why the page isn't connected, and what the user can do about it.
-function describeProblem(state) {
-  const reconnect = { action: "reconnect", label: "Reconnect now" };
-  switch (state.problem) {
-    case "unreachable":
-      return { text: "Can't reach the game server. Reconnecting…", ...reconnect };
-    case "went-away":
-      return { text: "The server went away. Reconnecting…", ...reconnect };
-    case "full":
-      return { text: "The server is full. Reconnecting…", ...reconnect };
-    case "replaced":
-      return { text: "This game continued in another tab.", action: "reconnect", label: "Play here" };
-    case "closed":
-      return {
-        text:
-          state.detail === ""
-            ? "The server closed the connection."
-            : `The server closed the connection (${state.detail}).`,
-        action: "reconnect",
-        label: "Reconnect",
-      };
-    case "gone":
-      return {
-        text: "This game no longer exists. The server may have restarted.",
-        action: "new-game",
-        label: "New game",
-      };
-    case "refused":
-      return { text: state.detail, action: "new-game", label: "New game" };
-    default:
-      return { text: "Connection lost. Reconnecting…", ...reconnect };
-  }
-}
-
-// A few words for the browser tab, so a player notices their turn from
-// another tab.
-function describeForTitle(state) {
-  if (state.connection !== "open" && state.problem !== null) {
-    return state.connection === "stopped" ? "Disconnected" : "Reconnecting";
-  }
-  if (isOver(state)) {
-    if (isPlayer(state.me) && rematchRequests(state).length > 0 && !hasAskedForRematch(state)) {
-      return "Rematch?";
-    }
-    return state.draw ? "Draw" : state.winner === state.me ? "You won" : `${capitalize(state.winner)} wins`;
-  }
-  return isMyTurn(state) ? "Your turn" : "";
+  elements.statusDetail.replaceChildren(...parts);
+  elements.statusDetail.classList.toggle("hint", status.hint === true);
+  elements.status.dataset.state = state.connection;
+  elements.status.classList.toggle("my-turn", isMyTurn(state));
+  elements.status.classList.toggle("result", isOver(state) && !isLost(state));
+  elements.status.dataset.player = isPlayer(state.me) ? state.me : "";
 }
 
 function actionButton({ action, label }) {
   const button = document.createElement("button");
   button.type = "button";
-  button.className = "reconnect";
+  button.className = "status-action";
   button.dataset.action = action;
   button.textContent = label;
   return button;
 }
 
-function renderStatus(statusElement, state) {
-  const main = document.createElement("span");
-  main.className = "status-text";
-  const lines = [main];
-  const disconnected = state.connection !== "open" && state.problem !== null;
-
-  if (disconnected) {
-    // What went wrong comes first. The board stays on screen until the
-    // next connection, so say how its game ended, if it did.
-    main.textContent = isOver(state) && !isLost(state) ? describeResult(state) : "";
-    const problem = describeProblem(state);
-    const line = document.createElement("span");
-    line.className = "status-problem";
-    line.append(problem.text, " ", actionButton(problem));
-    lines.push(line);
-  } else {
-    const identity = describeIdentity(state);
-    if (identity !== "") {
-      const who = document.createElement("strong");
-      who.className = `status-who ${state.me}`;
-      who.textContent = identity;
-      main.append(who, " ");
-    }
-    const what = document.createElement("span");
-    what.className = "status-situation";
-    what.textContent = describeSituation(state);
-    main.append(what);
-    if (state.error !== null) {
-      const error = document.createElement("span");
-      error.className = "status-error";
-      error.textContent = state.error;
-      lines.push(error);
-    }
-  }
-
-  statusElement.replaceChildren(...lines.filter((line) => line.textContent !== ""));
-  statusElement.dataset.state = state.connection;
-  statusElement.classList.toggle("my-turn", isMyTurn(state));
+function scoreSide(player, name) {
+  const element = document.createElement("span");
+  element.className = `score-side ${player}`;
+  element.textContent = name;
+  return element;
 }
 
-// The score across games, by the colours players have now: players see
-// themselves against their opponent, spectators red against yellow.
+// The score across games, by player, the same for everyone: the server keeps
+// it by colour, and colours swap at each rematch. Players see themselves
+// against their opponent, spectators the host against the guest.
 function renderScore(scoreElement, state) {
   const { score } = state;
   const games = score[PLAYER1] + score[PLAYER2] + score.draws;
@@ -425,31 +588,24 @@ function renderScore(scoreElement, state) {
   if (games === 0) {
     return;
   }
-  const side = (player, name) => {
-    const element = document.createElement("span");
-    element.className = `score-side ${player}`;
-    element.textContent = name;
-    return element;
-  };
-  const points = (first, second) => {
-    const element = document.createElement("strong");
-    element.className = "score-points";
-    element.textContent = `${score[first]} – ${score[second]}`;
-    return element;
-  };
+  const [first, second] = isPlayer(state.me)
+    ? [scoreSide(state.me, "You"), scoreSide(opponent(state.me), "Opponent")]
+    : [scoreSide(state.host, "Host"), scoreSide(guestColour(state), "Guest")];
+  const firstColour = isPlayer(state.me) ? state.me : state.host;
+  const points = document.createElement("strong");
+  points.className = "score-points";
+  points.textContent = `${score[firstColour]} – ${score[opponent(firstColour)]}`;
   const label = document.createElement("span");
   label.className = "score-label";
   label.textContent = "Score";
-  const parts = isPlayer(state.me)
-    ? [side(state.me, "You"), " ", points(state.me, opponent(state.me)), " ", side(opponent(state.me), "Opponent")]
-    : [side(PLAYER1, "Red"), " ", points(PLAYER1, PLAYER2), " ", side(PLAYER2, "Yellow")];
+  const parts = [label, " ", first, " ", points, " ", second];
   if (score.draws > 0) {
     const draws = document.createElement("span");
     draws.className = "score-draws";
     draws.textContent = score.draws === 1 ? "1 draw" : `${score.draws} draws`;
     parts.push(" · ", draws);
   }
-  scoreElement.replaceChildren(label, " ", ...parts);
+  scoreElement.replaceChildren(...parts);
 }
 
 function renderRematch(button, state) {
@@ -460,48 +616,89 @@ function renderRematch(button, state) {
   }
   const asked = hasAskedForRematch(state);
   const invited = rematchRequests(state).length > 0;
-  button.disabled = asked || state.connection !== "open";
+  button.disabled = asked || !isConnected(state);
   button.classList.toggle("invited", invited && !asked);
   button.textContent = asked ? "Waiting for opponent…" : invited ? "Accept rematch" : "Rematch";
 }
 
-function render(elements, state) {
-  renderStatus(elements.status, state);
+// The board's frame shows whose turn it is, in their colour, to everyone.
+function renderBoard(page) {
+  const { elements, state } = page;
+  const board = elements.board;
+  const live = isConnected(state) && state.me !== null && !isOver(state) && departedPlayers(state).length === 0;
+  board.dataset.turn = live ? playerToMove(state) : "";
+  board.dataset.player = isPlayer(state.me) ? state.me : "";
+  board.classList.toggle("my-turn", isMyTurn(state));
+  board.classList.toggle("won", state.winner !== null);
+  board.classList.toggle("offline", isDisconnected(state));
+  // A lost game shows its last position under one clear next step.
+  board.inert = isLost(state);
+  elements.boardMessage.hidden = !isLost(state);
+  elements.boardMessageText.textContent = isLost(state) ? describeLoss(state) : "";
+}
+
+// Players share the invitation until the friend comes, then the watch link.
+// The links are text to copy, never links to follow: following one would take
+// the player out of their own seat.
+function renderShare(page) {
+  const { elements, state } = page;
+  const inviting = state.me === state.host && isGuestSeatFree(state, Date.now());
+  const link = inviting ? state.links.join : state.links.watch;
+  elements.share.hidden = !isPlayer(state.me) || !isConnected(state) || link === null;
+  if (elements.share.hidden) {
+    return;
+  }
+  elements.share.dataset.kind = inviting ? "invite" : "watch";
+  elements.shareTitle.textContent = inviting ? describeInvitation(state) : "Anyone can watch at";
+  if (elements.shareLink.textContent !== link) {
+    elements.shareLink.textContent = link;
+  }
+  elements.shareLink.title = link;
+  elements.sendButton.hidden = typeof navigator.share !== "function";
+  const host = localOnlyHost();
+  elements.shareNote.hidden = host === null;
+  elements.shareNote.textContent = host === null ? "" : describeLocalOnly(host);
+}
+
+function render(page) {
+  const { elements, state } = page;
+  renderStatus(page);
+  renderBoard(page);
   renderScore(elements.score, state);
   renderRematch(elements.rematch, state);
-  elements.match.hidden = elements.score.hidden && elements.rematch.hidden;
-  elements.board.classList.toggle("my-turn", isMyTurn(state));
-  elements.board.classList.toggle("over", isOver(state));
-  elements.board.classList.toggle("offline", state.connection !== "open" && state.problem !== null);
-  if (isPlayer(state.me)) {
-    elements.board.dataset.player = state.me;
-  }
-  // Links are of no use once the connection is gone, and the invitation
-  // once yellow came: after that, the seat is yellow's, reload or not.
-  const connected = state.connection === "open";
-  elements.invite.hidden = state.me !== PLAYER1 || state.seen.has(PLAYER2) || !connected;
-  elements.spectate.hidden = elements.spectateLink.textContent === "" || !connected;
-  elements.joinLink.hidden = elements.joinLink.getAttribute("href") === "" || isLost(state);
-  elements.watchLink.hidden = elements.watchLink.getAttribute("href") === "" || isLost(state);
+  elements.match.hidden = (elements.score.hidden && elements.rematch.hidden) || isLost(state);
+  renderShare(page);
+  // A lost game's only next step is the button over the board.
+  elements.actions.hidden = isLost(state);
   const title = describeForTitle(state);
   document.title = title === "" ? "Connect Four" : `${title} · Connect Four`;
+  keepCountingDown(page);
+}
+
+// While a seat is held for an absent player, the status counts the seconds.
+function keepCountingDown(page) {
+  const counting = departedPlayers(page.state).some((player) => page.state.heldUntil.has(player));
+  if (counting && page.countdown === null) {
+    page.countdown = setInterval(() => render(page), 1000);
+  } else if (!counting && page.countdown !== null) {
+    clearInterval(page.countdown);
+    page.countdown = null;
+  }
+}
+
+function showHint(page, text) {
+  page.state.hint = text;
+  announce(page, text);
+  clearTimeout(page.hintTimer);
+  page.hintTimer = setTimeout(() => {
+    page.state.hint = null;
+    render(page);
+  }, HINT_MS);
+  render(page);
 }
 
 // ---------------------------------------------------------------------------
-// Links to share
-
-function showLinks(elements, joinKey, watchKey) {
-  if (typeof joinKey === "string" && joinKey !== "") {
-    elements.joinLink.href = relativeLink("join", joinKey);
-    elements.inviteLink.textContent = absoluteLink("join", joinKey);
-  }
-  if (typeof watchKey === "string" && watchKey !== "") {
-    elements.watchLink.href = relativeLink("watch", watchKey);
-    const watchUrl = absoluteLink("watch", watchKey);
-    elements.spectateLink.href = watchUrl;
-    elements.spectateLink.textContent = watchUrl;
-  }
-}
+// Sharing the links
 
 function flashButtonLabel(button, label) {
   const original = button.dataset.label ?? button.textContent;
@@ -523,7 +720,7 @@ function selectContents(element) {
 
 // The clipboard API only exists in secure contexts, which a page opened over
 // the LAN isn't; then select the link, so the user can copy it themselves.
-async function copyInvitation(linkElement, button) {
+async function copyLink(linkElement, button) {
   try {
     await navigator.clipboard.writeText(linkElement.textContent);
     flashButtonLabel(button, "Copied!");
@@ -539,8 +736,22 @@ async function copyInvitation(linkElement, button) {
   }
 }
 
+// Phones offer their share sheet: messages, mail, nearby devices.
+async function shareLink(page) {
+  const inviting = page.elements.share.dataset.kind === "invite";
+  try {
+    await navigator.share({
+      title: "Connect Four",
+      text: inviting ? "Play Connect Four with me:" : "Watch our game of Connect Four:",
+      url: page.elements.shareLink.textContent,
+    });
+  } catch {
+    // The user closed the share sheet: nothing to say.
+  }
+}
+
 // ---------------------------------------------------------------------------
-// Events from the server
+// Events from the server, one handler per type
 
 function isValidPlay(event) {
   return (
@@ -558,120 +769,168 @@ function isValidScore(score) {
   );
 }
 
-// Whatever happens in the game, "is back" was news only until then.
+function keyOrNull(key) {
+  return typeof key === "string" && key !== "" ? key : null;
+}
+
+// Whatever happens in the game, "is back" and hints were news only until then.
 function gameMoved(state) {
   state.back = null;
-  state.error = null;
+  state.hint = null;
 }
+
+// The first init of a connection seats us; another one comes when a rematch
+// swaps colours, just before the reset that swaps everyone's.
+function onInit(page, event) {
+  const { state } = page;
+  // Before yellow existed in the protocol, init meant "you are red".
+  const player = PLAYERS.includes(event.player) ? event.player : state.joining ? opponent(PLAYER1) : PLAYER1;
+  if (!isPlayer(state.me)) {
+    state.seated.add(player);
+    state.seen.add(player);
+  }
+  state.me = player;
+  state.hint = null;
+  if (keyOrNull(event.token) !== null) {
+    saveSeat(event.token);
+  }
+  const join = keyOrNull(event.join);
+  const watch = keyOrNull(event.watch);
+  state.links = {
+    join: join === null ? state.links.join : absoluteLink("join", join),
+    watch: watch === null ? state.links.watch : absoluteLink("watch", watch),
+  };
+}
+
+function onPlay(page, event) {
+  const { elements, state } = page;
+  if (!isValidPlay(event)) {
+    console.warn("Ignoring a malformed play event:", event);
+    return false;
+  }
+  try {
+    playMove(elements.board, event.player, event.column, event.row);
+  } catch (error) {
+    console.warn("Ignoring an impossible move:", event, error);
+    return false;
+  }
+  state.moves += 1;
+  state.rematchStarted = false;
+  // Whoever moved was in the game, even if they left before we came.
+  state.seen.add(event.player);
+  gameMoved(state);
+  announce(page, describeMove(event.player, event.column));
+}
+
+function onWin(page, event) {
+  const { state } = page;
+  state.winner = event.player;
+  // The server counts too, and says so at the next reset.
+  state.score[event.player] += 1;
+  gameMoved(state);
+  highlightWinningLine(page.elements.board, event.player);
+  announce(page, asSentence(describeResult(state)), { after: true });
+}
+
+function onDraw(page) {
+  const { state } = page;
+  state.draw = true;
+  state.score.draws += 1;
+  gameMoved(state);
+  announce(page, asSentence(describeResult(state)), { after: true });
+}
+
+function onJoined(page, event) {
+  const { state } = page;
+  // A replay starts with who is here: only someone we saw leave is back,
+  // unless their seat was given up and this is someone new.
+  const back = isBack(state, event.player) && secondsHeld(state, event.player, Date.now()) !== 0;
+  state.back = back ? event.player : state.back;
+  state.seated.add(event.player);
+  state.seen.add(event.player);
+  state.heldUntil.delete(event.player);
+  announce(page, `${capitalize(event.player)} ${back ? "is back" : "joined"}.`);
+}
+
+function onLeft(page, event) {
+  const { state } = page;
+  state.seated.delete(event.player);
+  if (state.back === event.player) {
+    state.back = null;
+  }
+  const grace = Number.isFinite(event.grace) ? event.grace : 0;
+  if (grace > 0) {
+    state.heldUntil.set(event.player, Date.now() + grace * 1000);
+  }
+  announce(page, describeDeparture(event.player, grace));
+}
+
+function onRematch(page, event) {
+  page.state.rematch.add(event.player);
+  if (event.player !== page.state.me) {
+    announce(page, `${capitalize(event.player)} wants a rematch.`);
+  }
+}
+
+// Live, a reset follows the end of a game, and the players swap colours.
+// Replayed to a page that just connected, it comes first, with the players
+// already under their new colours.
+function onReset(page, event) {
+  const { state } = page;
+  if (isOver(state)) {
+    state.seated = new Set(Array.from(state.seated, opponent));
+    state.heldUntil = new Map(Array.from(state.heldUntil, ([player, until]) => [opponent(player), until]));
+  }
+  // Both players took part in a game before this one.
+  state.seen = new Set(PLAYERS);
+  Object.assign(state, { moves: 0, winner: null, draw: false, rematchAsked: false, rematchStarted: true });
+  state.rematch = new Set();
+  if (PLAYERS.includes(event.host)) {
+    state.host = event.host;
+  }
+  if (isValidScore(event.score)) {
+    state.score = { ...event.score };
+  }
+  gameMoved(state);
+  clearBoard(page.elements.board);
+  announce(page, describeReset(state));
+}
+
+function onError(page, event) {
+  // A refused rematch request is no longer pending.
+  page.state.rematchAsked = false;
+  showHint(page, keyOrNull(event.message) ?? "The server refused that.");
+}
+
+const EVENT_HANDLERS = {
+  init: onInit,
+  play: onPlay,
+  win: onWin,
+  draw: onDraw,
+  joined: onJoined,
+  left: onLeft,
+  rematch: onRematch,
+  reset: onReset,
+  error: onError,
+};
 
 // Events that are about one player, and mean nothing without a valid one.
 const PLAYER_EVENTS = new Set(["win", "joined", "left", "rematch"]);
 
-function handleEvent(elements, state, event) {
+function handleEvent(page, event) {
+  const handler = Object.hasOwn(EVENT_HANDLERS, event.type) ? EVENT_HANDLERS[event.type] : null;
+  if (handler === null) {
+    console.warn("Ignoring an event of unknown type:", event);
+    return;
+  }
   if (PLAYER_EVENTS.has(event.type) && !PLAYERS.includes(event.player)) {
     console.warn(`Ignoring a ${event.type} event without a player:`, event);
     return;
   }
-  switch (event.type) {
-    case "init": {
-      // Before yellow existed in the protocol, init meant "you are red".
-      const player = PLAYERS.includes(event.player)
-        ? event.player
-        : state.joining ? PLAYER2 : PLAYER1;
-      // The first init of a connection seats us; another one comes when a
-      // rematch swaps colours, just before the reset that swaps everyone's.
-      if (!isPlayer(state.me)) {
-        state.seated.add(player);
-        state.seen.add(player);
-      }
-      state.me = player;
-      state.error = null;
-      if (typeof event.token === "string" && event.token !== "") {
-        saveSeat(event.token);
-      }
-      showLinks(elements, event.join, event.watch);
-      break;
-    }
-    case "play":
-      if (!isValidPlay(event)) {
-        console.warn("Ignoring a malformed play event:", event);
-        return;
-      }
-      try {
-        playMove(elements.board, event.player, event.column, event.row);
-      } catch (error) {
-        console.warn("Ignoring an impossible move:", event, error);
-        return;
-      }
-      state.moves += 1;
-      state.rematchStarted = false;
-      // Whoever moved was in the game, even if they left before we came.
-      state.seen.add(event.player);
-      gameMoved(state);
-      break;
-    case "win":
-      state.winner = event.player;
-      // The server counts too, and says so at the next reset.
-      state.score[event.player] += 1;
-      gameMoved(state);
-      highlightWinningLine(elements.board, event.player);
-      break;
-    case "draw":
-      state.draw = true;
-      state.score.draws += 1;
-      gameMoved(state);
-      break;
-    case "joined":
-      // A replay starts with who is here: only someone we saw leave is back.
-      if (hasLeft(state, event.player) && state.seen.has(event.player)) {
-        state.back = event.player;
-      }
-      state.seated.add(event.player);
-      state.seen.add(event.player);
-      break;
-    case "left":
-      state.seated.delete(event.player);
-      if (state.back === event.player) {
-        state.back = null;
-      }
-      break;
-    case "rematch":
-      state.rematch.add(event.player);
-      break;
-    case "reset":
-      // Live, a reset follows the end of a game, and the players swap
-      // colours. Replayed to a page that just connected, it comes first,
-      // with the players already under their new colours.
-      if (isOver(state)) {
-        state.seated = new Set(Array.from(state.seated, opponent));
-      }
-      // Both players took part in a game before this one.
-      state.seen = new Set(PLAYERS);
-      state.moves = 0;
-      state.winner = null;
-      state.draw = false;
-      state.rematch = new Set();
-      state.rematchAsked = false;
-      state.rematchStarted = true;
-      if (isValidScore(event.score)) {
-        state.score = { ...event.score };
-      }
-      gameMoved(state);
-      clearBoard(elements.board);
-      break;
-    case "error":
-      // A refused rematch request is no longer pending.
-      state.rematchAsked = false;
-      state.error =
-        typeof event.message === "string" && event.message !== ""
-          ? event.message
-          : "The server reported an error.";
-      break;
-    default:
-      console.warn("Ignoring an event of unknown type:", event);
-      return;
+  // A handler returns false when it ignored a malformed event.
+  if (handler(page, event) !== false) {
+    render(page);
   }
-  render(elements, state);
 }
 
 function parseEvent(data) {
@@ -688,7 +947,8 @@ function parseEvent(data) {
 }
 
 // ---------------------------------------------------------------------------
-// Connection
+// The connection: one at a time, another whenever it drops, unless the
+// server says that retrying is pointless.
 
 // A player coming back presents their seat token; with the join key too, the
 // server seats them anew if the token no longer works.
@@ -703,189 +963,179 @@ function initMessage(query, token) {
   return token === null ? { type: "init" } : { type: "init", token };
 }
 
-// Start a connection now and another whenever it drops, unless the server
-// says that retrying is pointless. Returns what the user's actions need.
-function createConnection(elements, state, query) {
-  let websocket = null;
-  let retryTimer = null;
-  let failures = 0;
+function setProblem(page, connection, problem, detail = "") {
+  Object.assign(page.state, { connection, problem, detail });
+  render(page);
+  const status = describeStatus(page.state, Date.now());
+  announce(page, `${asSentence(status.headline)} ${status.detail}`.trim());
+}
 
-  function stop(problem, detail = "") {
-    state.connection = "stopped";
-    state.problem = problem;
-    state.detail = detail;
-    render(elements, state);
+function stopConnecting(page, problem, detail = "") {
+  setProblem(page, "stopped", problem, detail);
+}
+
+function retryLater(page, problem) {
+  const delay = Math.min(FIRST_RETRY_MS * 2 ** page.failures, MAX_RETRY_MS);
+  page.failures += 1;
+  page.retryTimer = setTimeout(() => connectNow(page), delay);
+  setProblem(page, "waiting", problem);
+}
+
+function onOpen(page, socket) {
+  const { state, query } = page;
+  // The server replays the game from the start: forget what we knew.
+  // The board stays until the server lets us back in: a game that is gone
+  // shows its last position.
+  Object.assign(state, createGame(query));
+  const token = query.has("watch") && !query.has("join") ? null : loadSeat();
+  state.resuming = token !== null;
+  state.connection = "open";
+  state.problem = null;
+  socket.send(JSON.stringify(initMessage(query, token)));
+  render(page);
+}
+
+function onMessage(page, socket, data) {
+  const { state } = page;
+  const event = parseEvent(data);
+  state.heardFromServer = true;
+  if (event === null) {
+    return;
   }
-
-  function retry(problem, detail = "") {
-    state.connection = "waiting";
-    state.problem = problem;
-    state.detail = detail;
-    const delay = Math.min(FIRST_RETRY_MS * 2 ** failures, MAX_RETRY_MS);
-    failures += 1;
-    retryTimer = setTimeout(connectNow, delay);
-    render(elements, state);
+  if (event.type === "error" && !state.inGame) {
+    // The server refused our init; its reason shows once we closed.
+    state.refusal = {
+      message: keyOrNull(event.message) ?? "The server refused to open this game.",
+      reason: event.reason,
+    };
+    socket.close(1000);
+    return;
   }
-
-  function opened(socket) {
-    // The server replays the game from the start: forget what we knew.
-    Object.assign(state, createGame(query));
-    clearBoard(elements.board);
-    const token = query.has("watch") && !query.has("join") ? null : loadSeat();
-    state.resuming = token !== null;
-    state.connection = "open";
-    state.problem = null;
-    socket.send(JSON.stringify(initMessage(query, token)));
-    render(elements, state);
+  if (event.type !== "error" && !state.inGame) {
+    clearBoard(page.elements.board);
   }
-
-  function received(socket, data) {
-    const event = parseEvent(data);
-    state.heardFromServer = true;
-    if (event === null) {
-      return;
-    }
-    if (event.type === "error" && !state.inGame) {
-      // The server refused our init; its reason shows once we closed.
-      state.refusal =
-        typeof event.message === "string" && event.message !== ""
-          ? event.message
-          : "The server refused to open this game.";
-      socket.close(1000);
-      return;
-    }
-    if (event.type !== "error") {
-      state.inGame = true;
-      state.everInGame = true;
-      failures = 0;
-    }
-    handleEvent(elements, state, event);
+  if (event.type !== "error") {
+    state.inGame = true;
+    state.everInGame = true;
+    page.failures = 0;
   }
+  handleEvent(page, event);
+}
 
-  function closed(wasOpen, { code, reason }) {
-    if (code === CLOSE_TRY_AGAIN_LATER) {
-      // The server was full before it even read our init.
-      retry("full");
-    } else if (state.refusal !== null) {
-      // The token is dead: keeping it would only be refused again.
-      if (state.resuming) {
-        forgetSeat();
-      }
-      const cameBack = state.resuming || state.everInGame;
-      if (cameBack && GAME_DOES_NOT_EXIST.test(state.refusal)) {
-        stop("gone");
-      } else {
-        stop("refused", state.refusal);
-      }
-    } else if (code === CLOSE_REPLACED) {
-      // Another tab holds the seat now; reconnecting would take it back.
-      stop("replaced");
-    } else if (code === CLOSE_POLICY_VIOLATION) {
-      // Retrying would get the same answer: let the user decide.
-      stop("closed", reason);
-    } else if (code === CLOSE_GOING_AWAY) {
-      retry("went-away");
-    } else if (!wasOpen) {
-      // While the server is still down, keep saying why we lost it.
-      const lost = ["went-away", "lost", "full"].includes(state.problem);
-      retry(lost ? state.problem : "unreachable");
-    } else {
-      retry("lost");
-    }
+function onRefused(page) {
+  const { state } = page;
+  // The token is dead: keeping it would only be refused again.
+  if (state.resuming) {
+    forgetSeat();
   }
-
-  function connectNow() {
-    clearTimeout(retryTimer);
-    retryTimer = null;
-    if (websocket !== null) {
-      // An attempt in progress: drop it and start afresh.
-      const previous = websocket;
-      websocket = null;
-      previous.close();
-    }
-    state.connection = "connecting";
-    render(elements, state);
-    let socket;
-    try {
-      socket = new WebSocket(websocketAddress());
-    } catch (error) {
-      // A malformed address in the page: retrying can't help.
-      console.warn("Can't open the WebSocket connection:", error);
-      stop("refused", "Can't reach the game server: its address is invalid.");
-      return;
-    }
-    websocket = socket;
-    let wasOpen = false;
-    // Events of a connection that was replaced by a newer one are stale.
-    socket.addEventListener("open", () => {
-      if (socket === websocket) {
-        wasOpen = true;
-        opened(socket);
-      }
-    });
-    socket.addEventListener("message", ({ data }) => {
-      if (socket === websocket) {
-        received(socket, data);
-      }
-    });
-    socket.addEventListener("close", (event) => {
-      if (socket === websocket) {
-        websocket = null;
-        closed(wasOpen, event);
-      }
-    });
+  const cameBack = state.resuming || state.everInGame;
+  if (cameBack && state.refusal.reason === "not-found") {
+    stopConnecting(page, "gone");
+  } else {
+    stopConnecting(page, "refused", state.refusal.message);
   }
+}
 
-  // Back online: no need to wait for the next attempt.
-  window.addEventListener("online", () => {
-    if (state.connection === "waiting") {
-      connectNow();
+function onClose(page, wasOpen, { code, reason }) {
+  if (code === CLOSE_TRY_AGAIN_LATER) {
+    // The server was full before it even read our init.
+    retryLater(page, "full");
+  } else if (page.state.refusal !== null) {
+    onRefused(page);
+  } else if (code === CLOSE_REPLACED) {
+    // Another tab holds the seat now; reconnecting would take it back.
+    stopConnecting(page, "replaced");
+  } else if (code === CLOSE_POLICY_VIOLATION) {
+    // Retrying would get the same answer: let the user decide.
+    stopConnecting(page, "closed", reason);
+  } else if (code === CLOSE_GOING_AWAY) {
+    retryLater(page, "went-away");
+  } else if (!wasOpen) {
+    // While the server is still down, keep saying why we lost it.
+    const lost = ["went-away", "lost", "full"].includes(page.state.problem);
+    retryLater(page, lost ? page.state.problem : "unreachable");
+  } else {
+    retryLater(page, "lost");
+  }
+}
+
+function connectNow(page) {
+  clearTimeout(page.retryTimer);
+  page.retryTimer = null;
+  if (page.socket !== null) {
+    // An attempt in progress: drop it and start afresh.
+    const previous = page.socket;
+    page.socket = null;
+    previous.close();
+  }
+  page.state.connection = "connecting";
+  render(page);
+  let socket;
+  try {
+    socket = new WebSocket(websocketAddress());
+  } catch (error) {
+    // A malformed address in the page: retrying can't help.
+    console.warn("Can't open the WebSocket connection:", error);
+    stopConnecting(page, "refused", "Can't reach the game server: its address is invalid.");
+    return;
+  }
+  page.socket = socket;
+  listenToSocket(page, socket);
+}
+
+// Events of a connection that was replaced by a newer one are stale.
+function listenToSocket(page, socket) {
+  let wasOpen = false;
+  socket.addEventListener("open", () => {
+    if (socket === page.socket) {
+      wasOpen = true;
+      onOpen(page, socket);
     }
   });
-
-  connectNow();
-  return {
-    current: () => websocket,
-    connectNow,
-  };
+  socket.addEventListener("message", ({ data }) => {
+    if (socket === page.socket) {
+      onMessage(page, socket, data);
+    }
+  });
+  socket.addEventListener("close", (event) => {
+    if (socket === page.socket) {
+      page.socket = null;
+      onClose(page, wasOpen, event);
+    }
+  });
 }
 
 // ---------------------------------------------------------------------------
-// Moves from the user
+// What the user does
 
-function send(websocket, event) {
-  if (websocket === null || websocket.readyState !== WebSocket.OPEN) {
+function send(page, event) {
+  if (page.socket === null || page.socket.readyState !== WebSocket.OPEN) {
     return false;
   }
-  websocket.send(JSON.stringify(event));
+  page.socket.send(JSON.stringify(event));
   return true;
 }
 
-// Every move goes to the server, which is the judge of whether it's allowed:
-// a move out of turn comes back as an error that tells the player why.
-function requestMove(elements, state, websocket, column) {
-  if (state.connection !== "open") {
-    return;
+// A move that can't be played explains itself at once; any other goes to
+// the server, which judges it and explains a refusal.
+function playColumn(page, column) {
+  const { elements, state } = page;
+  const hint = explainRefusedMove(state, isColumnFull(elements.board, column));
+  if (hint !== null) {
+    showHint(page, hint);
+  } else if (isPlayer(state.me)) {
+    send(page, { type: "play", column });
   }
-  if (state.me === SPECTATOR) {
-    state.error = "You're watching this game: only the players can play.";
-    render(elements, state);
-    return;
-  }
-  // Before init, or after joining failed, there's no game to play in.
-  if (state.me === null) {
-    return;
-  }
-  send(websocket, { type: "play", column });
 }
 
-function requestRematch(elements, state, websocket) {
+function requestRematch(page) {
+  const { state } = page;
   if (!isPlayer(state.me) || !isOver(state) || hasAskedForRematch(state)) {
     return;
   }
-  if (send(websocket, { type: "rematch" })) {
+  if (send(page, { type: "rematch" })) {
     state.rematchAsked = true;
-    render(elements, state);
+    render(page);
   }
 }
 
@@ -894,9 +1144,8 @@ function columnOf(target) {
   return columnElement === null ? null : Number(columnElement.dataset.column);
 }
 
-function focusColumn(elements, column) {
-  const clamped = Math.min(Math.max(column, 0), COLUMNS - 1);
-  elements.board.querySelector(`.column[data-column="${clamped}"]`).focus();
+function hasModifier(event) {
+  return event.altKey || event.ctrlKey || event.metaKey;
 }
 
 function isTypingInto(target) {
@@ -906,97 +1155,117 @@ function isTypingInto(target) {
   );
 }
 
-function listenToUser(elements, state, connection) {
-  const play = (column) => requestMove(elements, state, connection.current(), column);
+// Inside the board, arrows, Home and End choose a column; Enter or Space plays.
+function onBoardKey(page, event) {
+  const column = columnOf(event.target);
+  if (column === null || hasModifier(event)) {
+    return;
+  }
+  const moves = { ArrowLeft: column - 1, ArrowRight: column + 1, Home: 0, End: COLUMNS - 1 };
+  if (event.key in moves) {
+    event.preventDefault();
+    focusColumn(page.elements.board, moves[event.key]);
+  } else if (event.key === "Enter" || event.key === " ") {
+    // Space would scroll the page, and a held key would fire many moves.
+    event.preventDefault();
+    if (!event.repeat) {
+      playColumn(page, column);
+    }
+  }
+}
 
-  elements.board.addEventListener("click", (event) => {
+// Anywhere on the page, digits 1 to 7 play a column.
+function onDigitKey(page, event) {
+  if (hasModifier(event) || event.repeat || isTypingInto(event.target) || !/^[1-7]$/.test(event.key)) {
+    return;
+  }
+  event.preventDefault();
+  playColumn(page, Number(event.key) - 1);
+}
+
+function listenToBoard(page) {
+  const board = page.elements.board;
+  board.addEventListener("click", (event) => {
     const column = columnOf(event.target);
     if (column !== null) {
-      play(column);
+      playColumn(page, column);
     }
   });
-
-  elements.board.addEventListener("keydown", (event) => {
+  board.addEventListener("keydown", (event) => onBoardKey(page, event));
+  // Tab comes back to the column last used, clicked or chosen with arrows.
+  board.addEventListener("focusin", (event) => {
     const column = columnOf(event.target);
-    if (column === null || event.altKey || event.ctrlKey || event.metaKey) {
-      return;
-    }
-    const moves = { ArrowLeft: column - 1, ArrowRight: column + 1, Home: 0, End: COLUMNS - 1 };
-    if (event.key in moves) {
-      event.preventDefault();
-      focusColumn(elements, moves[event.key]);
-    } else if (event.key === "Enter" || event.key === " ") {
-      // Space would scroll the page, and a held key would fire many moves.
-      event.preventDefault();
-      if (!event.repeat) {
-        play(column);
-      }
+    if (column !== null && event.target.tabIndex !== 0) {
+      focusColumn(board, column);
     }
   });
+  document.addEventListener("keydown", (event) => onDigitKey(page, event));
+}
 
-  document.addEventListener("keydown", (event) => {
-    if (event.altKey || event.ctrlKey || event.metaKey || event.repeat) {
-      return;
-    }
-    if (isTypingInto(event.target) || !/^[1-7]$/.test(event.key)) {
-      return;
-    }
-    event.preventDefault();
-    play(Number(event.key) - 1);
-  });
-
-  elements.copyButton.addEventListener("click", () => {
-    copyInvitation(elements.inviteLink, elements.copyButton);
-  });
-
-  elements.rematch.addEventListener("click", () => {
-    requestRematch(elements, state, connection.current());
-  });
-
-  // The status line's buttons are redrawn with it, so listen above them.
+function listenToUser(page) {
+  const { elements } = page;
+  listenToBoard(page);
+  elements.copyButton.addEventListener("click", () => copyLink(elements.shareLink, elements.copyButton));
+  elements.sendButton.addEventListener("click", () => shareLink(page));
+  elements.rematch.addEventListener("click", () => requestRematch(page));
+  // The status box's button is redrawn with it, so listen above it.
   elements.status.addEventListener("click", (event) => {
-    const button = event.target instanceof Element ? event.target.closest("button[data-action]") : null;
-    if (button === null) {
-      return;
-    }
-    if (button.dataset.action === "new-game") {
-      startNewGame();
-    } else {
-      connection.connectNow();
+    if (event.target instanceof Element && event.target.closest("button[data-action]") !== null) {
+      connectNow(page);
     }
   });
-
+  elements.newGameButton.addEventListener("click", startNewGame);
   // A new game must not resume the seat of this one.
   elements.newGameLink.addEventListener("click", forgetSeat);
+  // Back online: no need to wait for the next attempt.
+  window.addEventListener("online", () => {
+    if (page.state.connection === "waiting") {
+      connectNow(page);
+    }
+  });
 }
 
 function findElements() {
   const find = (selector) => document.querySelector(selector);
   return {
     status: find(".status"),
+    statusHeadline: find(".status-headline"),
+    statusDetail: find(".status-detail"),
+    announcer: find(".announcer"),
     board: find(".board"),
+    boardMessage: find(".board-message"),
+    boardMessageText: find(".board-message-text"),
+    newGameButton: find(".board-message button.new-game"),
     match: find(".match"),
     score: find(".score"),
     rematch: find("button.rematch"),
-    invite: find(".invite"),
-    inviteLink: find(".invite-link"),
-    copyButton: find("button.copy"),
-    spectate: find(".spectate"),
-    spectateLink: find(".watch-link"),
+    share: find(".share"),
+    shareTitle: find(".share h2"),
+    shareLink: find(".share-link"),
+    shareNote: find(".share-note"),
+    copyButton: find(".share button.copy"),
+    sendButton: find(".share button.send"),
+    actions: find(".actions"),
     newGameLink: find(".actions a.new"),
-    joinLink: find(".actions a.join"),
-    watchLink: find(".actions a.watch"),
   };
 }
 
 function main() {
-  const elements = findElements();
   const query = new URLSearchParams(location.search);
-  const state = createState(query);
-  createBoard(elements.board);
-  render(elements, state);
-  const connection = createConnection(elements, state, query);
-  listenToUser(elements, state, connection);
+  const page = {
+    elements: findElements(),
+    state: createState(query),
+    query,
+    socket: null,
+    retryTimer: null,
+    failures: 0,
+    countdown: null,
+    hintTimer: null,
+  };
+  createBoard(page.elements.board);
+  render(page);
+  listenToUser(page);
+  connectNow(page);
 }
 
 main();

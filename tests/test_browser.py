@@ -2,23 +2,22 @@
 
 Each player and spectator gets their own browser context, which is as good as
 a separate browser: no shared storage, no shared tabs. The tests check what a
-user would notice on screen: checkers, the status line, links.
+user would notice on screen: checkers, the status box, links, what a screen
+reader hears, and that nothing on the first page moves or scrolls.
 
 """
 
 import json
 import os
-import queue
 import re
-import signal
-import subprocess
-import sys
-import threading
+import struct
+import zlib
 from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 
+from conftest import DRAW, MS, RED_WINS, RED_WINS_DIAGONAL, AppProcess
 from connect4 import COLUMNS, ROWS, Connect4
 
 try:
@@ -37,23 +36,45 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--no-first-run",
 ]
-STARTUP_TIMEOUT = 20  # seconds, for the server to print its address
-WAIT = 5_000  # milliseconds, for anything to show up in a page
+WAIT = 5000 * MS * 1000  # milliseconds, for anything to show up in a page
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
-
-# Seven columns in this order, six times over, fill the board with no four in
-# a row; test_drawn_sequence_is_a_draw checks it with the engine.
-DRAWN_GAME = [0, 5, 3, 1, 6, 4, 2] * 6
-
-# Red stacks four in column 0 while yellow stacks three in column 1.
-RED_WINS = [0, 1, 0, 1, 0, 1, 0]
-
-# Red wins on the rising diagonal from column 1 to column 4, in 11 moves.
-RED_WINS_DIAGONAL = [1, 2, 2, 3, 4, 3, 3, 4, 5, 4, 4]
+PHONE_OPTIONS = {"viewport": PHONE, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 
 # Where the page keeps its seat token (see main.js).
 SEAT_KEY = "connect4.seat"
+
+RED = "rgb(217, 48, 63)"
+YELLOW = "rgb(245, 196, 49)"
+
+# Installed in every page: records, at every change of the status box, where
+# the board is and whether a line of the status is cut off; the fixture
+# checks the record once the test is done.
+RECORD_LAYOUT = """
+addEventListener("DOMContentLoaded", () => {
+    const status = document.querySelector(".status");
+    const board = document.querySelector(".board");
+    if (status === null || board === null) {
+        return;  // not the game's page
+    }
+    window.layoutLog = [];
+    const record = () => window.layoutLog.push({
+        text: status.textContent,
+        top: board.getBoundingClientRect().top + scrollY,
+        clipped: Array.from(
+            status.querySelectorAll(".status-headline, .status-detail-text"),
+        ).filter((line) => line.scrollWidth > line.clientWidth + 1).map((line) => line.textContent),
+    });
+    record();
+    new MutationObserver(record).observe(status, { childList: true, subtree: true, characterData: true });
+});
+"""
+
+# Defines the share sheet, as phones have it, and records what it's given.
+FAKE_SHARE_SHEET = """
+window.sharedData = [];
+navigator.share = async (data) => { window.sharedData.push(data); };
+"""
 
 
 def unavailable(reason):
@@ -65,60 +86,6 @@ def unavailable(reason):
 
 # ---------------------------------------------------------------------------
 # Fixtures
-
-
-def start_app(port=0, http_port=0):
-    """Start app.py, on free ports unless told; return the process and the page's URL."""
-    process = subprocess.Popen(
-        [
-            sys.executable, "app.py", "--host", "127.0.0.1",
-            "--port", str(port), "--http-port", str(http_port),
-        ],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    lines = queue.Queue()
-    errors = []
-
-    # Both pipes are drained for the whole run, so that a chatty server can
-    # never block on a full pipe.
-    def drain(stream, sink):
-        for line in stream:
-            sink(line)
-        if stream is process.stdout:
-            lines.put(None)
-
-    threading.Thread(target=drain, args=(process.stdout, lines.put), daemon=True).start()
-    threading.Thread(target=drain, args=(process.stderr, errors.append), daemon=True).start()
-
-    try:
-        line = lines.get(timeout=STARTUP_TIMEOUT)
-    except queue.Empty:
-        line = None
-    match = re.search(r"(http://\S+?/)", line or "")
-    if match is None:
-        process.kill()
-        process.wait()
-        pytest.fail(
-            f"app.py didn't print its address; first line {line!r}, "
-            f"stderr:\n{''.join(errors)}",
-            pytrace=False,
-        )
-    return process, match.group(1)
-
-
-def stop_app(process):
-    """Stop app.py the way a service manager would, and check it agrees."""
-    process.send_signal(signal.SIGTERM)
-    try:
-        returncode = process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-        pytest.fail("app.py didn't exit within 10 seconds of SIGTERM", pytrace=False)
-    assert returncode == 0, f"app.py exited with {returncode} on SIGTERM"
 
 
 @pytest.fixture(scope="module")
@@ -134,23 +101,31 @@ def browser():
         browser.close()
 
 
+def stop_app(app):
+    """Stop app.py the way a service manager would, and check it agrees."""
+    returncode, log = app.stop()
+    assert returncode == 0, f"app.py exited with {returncode} on SIGTERM:\n{log}"
+
+
 @pytest.fixture(scope="module")
 def app_url(browser):
     # Depends on browser so that the server isn't started when tests skip.
-    process, url = start_app()
-    yield url
-    stop_app(process)
+    app = AppProcess()
+    yield app.url
+    stop_app(app)
 
 
 @pytest.fixture
 def open_page(browser, app_url):
     """Open the game in a fresh browser context: a new user, in effect.
 
-    A page must never show a window dialog nor throw an uncaught error; both
-    are recorded and checked once the test is done.
+    A page must never show a window dialog nor throw an uncaught error, and
+    its board must never move nor its status box cut a line short; all are
+    recorded and checked once the test is done.
 
     """
     contexts = []
+    pages = []
     problems = []
 
     def open_page(
@@ -172,7 +147,9 @@ def open_page(browser, app_url):
                 context.clock.install(time=0)
                 context.clock.pause_at(1_000)
         page = context.new_page()
+        pages.append(page)
         page.set_default_timeout(WAIT)
+        page.add_init_script(RECORD_LAYOUT)
         if init_script is not None:
             page.add_init_script(init_script)
         if before_goto is not None:
@@ -188,9 +165,26 @@ def open_page(browser, app_url):
         return page
 
     yield open_page
+    for page in pages:
+        if not page.is_closed() and page.url.startswith("http"):
+            problems.extend(layout_problems(page))
     for context in contexts:
         context.close()
     assert problems == [], problems
+
+
+def layout_problems(page):
+    """What moved the board, or didn't fit the status box, since the page loaded."""
+    log = page.evaluate("window.layoutLog ?? []")
+    problems = []
+    tops = {round(entry["top"], 1) for entry in log}
+    if len(tops) > 1:
+        moves = [(entry["text"], entry["top"]) for entry in log]
+        problems.append(f"the board moved as the status changed: {moves}")
+    for entry in log:
+        if entry["clipped"]:
+            problems.append(f"the status box cut off {entry['clipped']}")
+    return problems
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -204,6 +198,14 @@ def artifacts():
 
 def status(page):
     return page.locator(".status")
+
+
+def headline(page):
+    return page.locator(".status-headline")
+
+
+def announcer(page):
+    return page.locator(".announcer")
 
 
 def column(page, index):
@@ -262,34 +264,45 @@ def stored_seat(page):
     return page.evaluate(f"JSON.parse(sessionStorage.getItem({json.dumps(SEAT_KEY)}))")
 
 
-def link_key(page, selector, parameter):
-    href = page.locator(selector).get_attribute("href")
-    return parse_qs(urlsplit(href).query)[parameter][0]
+def shared_link(page, kind):
+    """The link that the page offers to share: "invite" or "watch"."""
+    link = page.locator(f'.share[data-kind="{kind}"] .share-link')
+    expect(link).to_contain_text(f"?{'join' if kind == 'invite' else 'watch'}=")
+    return link.text_content()
 
 
-def start_game(open_page, *, red_viewport=DESKTOP, **red_options):
-    """Red opens the page and yellow follows the join link from it."""
-    red = open_page(viewport=red_viewport, **red_options)
-    expect(red.locator(".actions a.join")).to_have_attribute("href", re.compile(r"\?join="))
-    yellow = open_page(red.locator(".actions a.join").get_attribute("href"), base=red.url)
+def start_game(open_page, *, red_options=None, yellow_options=None):
+    """Red opens the page and yellow follows the invitation from it."""
+    red = open_page(**(red_options or {}))
+    yellow = open_page(shared_link(red, "invite"), **(yellow_options or {}))
     expect(status(yellow)).to_contain_text("You are yellow")
-    expect(status(red)).not_to_contain_text("Waiting for yellow")
+    expect(status(red)).not_to_contain_text("Your friend")
     return red, yellow
 
 
-def watch_game(open_page, red):
-    spectator = open_page(red.locator(".actions a.watch").get_attribute("href"), base=red.url)
-    expect(status(spectator)).to_contain_text("spectator")
+def watch_game(open_page, red, **options):
+    spectator = open_page(shared_link(red, "watch"), **options)
+    expect(status(spectator)).to_contain_text("You are watching")
     return spectator
 
 
-def assert_board_fits(page, viewport):
+def visible_new_game_controls(page):
+    return page.get_by_role("button", name="New game").or_(
+        page.get_by_role("link", name="New game")
+    ).filter(visible=True)
+
+
+def assert_first_page_fits(page, viewport):
+    """The whole page is on screen: no scrolling, either way."""
     box = page.locator(".board").bounding_box()
     assert box["x"] >= 0 and box["y"] >= 0, box
     assert box["x"] + box["width"] <= viewport["width"], box
     assert box["y"] + box["height"] <= viewport["height"], box
-    scroll_width = page.evaluate("document.documentElement.scrollWidth")
-    assert scroll_width <= viewport["width"], f"the page scrolls sideways: {scroll_width}px"
+    width, height = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
+    )
+    assert width <= viewport["width"], f"the page scrolls sideways: {width}px"
+    assert height <= viewport["height"], f"the page scrolls down: {height}px"
 
 
 def screenshot(page, name):
@@ -299,74 +312,70 @@ def screenshot(page, name):
     page.screenshot(path=ARTIFACTS / name, animations="disabled")
 
 
+def pixel(page, x, y):
+    """The colour at (x, y) on screen, as (r, g, b), with animations finished."""
+    png = page.screenshot(clip={"x": x, "y": y, "width": 1, "height": 1}, animations="disabled")
+    # A 1×1 PNG: whatever its filter, the pixel's bytes follow the filter byte.
+    data, offset = b"", 8
+    while offset < len(png):
+        (length,) = struct.unpack(">I", png[offset : offset + 4])
+        kind = png[offset + 4 : offset + 8]
+        if kind == b"IDAT":
+            data += png[offset + 8 : offset + 8 + length]
+        offset += 12 + length
+    return tuple(zlib.decompress(data)[1:4])
+
+
+def distance(colour, other):
+    return sum((a - b) ** 2 for a, b in zip(colour, other)) ** 0.5
+
+
 # ---------------------------------------------------------------------------
-# Tests
-
-
-def test_drawn_sequence_is_a_draw():
-    game = Connect4()
-    for index in DRAWN_GAME:
-        game.play(game.next_player, index)
-    assert game.draw
+# Playing
 
 
 def test_red_sees_an_empty_board_and_an_invitation(open_page):
     red = open_page(permissions=["clipboard-read", "clipboard-write"])
 
-    expect(status(red)).to_contain_text("You are red")
-    expect(status(red)).to_contain_text(re.compile(r"waiting for yellow", re.I))
-    expect(status(red)).to_have_attribute("aria-live", "polite")
+    expect(headline(red)).to_have_text("Your turn")
+    expect(status(red)).to_contain_text("You are red. Your friend isn't here yet.")
 
     columns = red.locator(".board .column")
     expect(columns).to_have_count(COLUMNS)
     for index in range(COLUMNS):
         expect(columns.nth(index)).to_have_attribute("data-column", str(index))
-        expect(columns.nth(index)).to_have_attribute("tabindex", "0")
         expect(columns.nth(index)).to_have_attribute("role", "button")
+        expect(columns.nth(index)).to_have_attribute("aria-label", f"Column {index + 1}: empty")
         expect(columns.nth(index).locator(".cell")).to_have_count(ROWS)
     expect(red.locator(".board .cell.empty")).to_have_count(COLUMNS * ROWS)
-    expect(red.locator(".board .cell.red, .board .cell.yellow")).to_have_count(0)
 
-    # The invitation is an absolute link to this game, displayed in full.
-    invite = red.locator(".invite-link")
-    expect(invite).to_be_visible()
-    expect(invite).to_contain_text("?join=")
-    invitation = invite.inner_text().strip()
+    # The invitation is an absolute link to this game, displayed in full on
+    # a desktop, under a heading that names the colour the friend will play.
+    share = red.locator(".share")
+    expect(share.locator("h2")).to_have_text("Invite a friend to play yellow")
+    invitation = shared_link(red, "invite")
     assert re.fullmatch(r"https?://[^\s/]+/\S*\?join=\S+", invitation), invitation
-    expect(red.locator(".actions a.join")).to_have_attribute("href", re.compile(r"^\?join="))
-    expect(red.locator(".actions a.watch")).to_have_attribute("href", re.compile(r"^\?watch="))
-    join_key = link_key(red, ".actions a.join", "join")
-    assert parse_qs(urlsplit(invitation).query)["join"] == [join_key]
-    assert invite.evaluate("link => link.scrollWidth <= link.clientWidth")
-
-    expect(red.locator(".actions a.watch")).to_be_visible()
-    assert link_key(red, ".actions a.watch", "watch") != join_key
-    assert red.locator(".actions a.new").get_attribute("href") in ("/", "./")
-    expect(red.locator(".watch-link")).to_contain_text("?watch=")
+    assert share.locator(".share-link").evaluate("link => link.scrollWidth <= link.clientWidth")
 
     # Copying puts the whole link on the clipboard, and says so briefly.
     red.locator("button.copy").click()
     expect(red.locator("button.copy")).to_have_text("Copied!")
     assert red.evaluate("navigator.clipboard.readText()") == invitation
     expect(red.locator("button.copy")).to_have_text("Copy")
+    assert_first_page_fits(red, DESKTOP)
+    screenshot(red, "desktop-invite.png")
 
 
 def test_copy_falls_back_to_selecting_the_link(open_page):
     # Pages opened over the LAN have no clipboard API: it needs HTTPS.
     red = open_page()
     red.evaluate("delete Navigator.prototype.clipboard")
-    expect(red.locator(".invite-link")).to_contain_text("?join=")
+    invitation = shared_link(red, "invite")
 
     red.locator("button.copy").click()
 
     expect(red.locator("button.copy")).not_to_have_text("Copy")
-    assert red.evaluate("getSelection().toString()") == red.locator(".invite-link").inner_text()
-
-
-def test_a_wrong_join_link_is_explained(open_page):
-    stranger = open_page("?join=no-such-game")
-    expect(status(stranger)).to_contain_text("doesn't exist")
-    expect(stranger.locator(".invite")).to_be_hidden()
+    assert red.evaluate("getSelection().toString()") == invitation
 
 
 def test_your_column_is_highlighted_only_on_your_turn(open_page):
@@ -388,113 +397,312 @@ def test_your_column_is_highlighted_only_on_your_turn(open_page):
 def test_full_game_until_red_wins(open_page):
     red, yellow = start_game(open_page)
     spectator = watch_game(open_page, red)
-    expect(status(red)).to_contain_text("Your turn")
-    expect(status(yellow)).to_contain_text("Red's turn")
+    expect(headline(red)).to_have_text("Your turn")
+    expect(headline(yellow)).to_have_text("Red's turn")
 
     play_game(RED_WINS, red, yellow, [spectator])
 
     board = expected_board(RED_WINS)
     for page in (red, yellow, spectator):
-        expect(page.locator(".board .cell.red")).to_have_count(4)
-        expect(page.locator(".board .cell.yellow")).to_have_count(3)
+        expect(page.locator(".board .cell.winning")).to_have_count(4)
         assert board_on_screen(page) == board
-    expect(status(red)).to_contain_text("You won!")
-    expect(status(yellow)).to_contain_text("Red wins")
-    expect(status(spectator)).to_contain_text("Red wins")
+    expect(headline(red)).to_have_text("You won!")
+    expect(headline(yellow)).to_have_text("Red wins")
+    expect(headline(spectator)).to_have_text("Red wins!")
+    # The four are the four in column 0.
+    for row in range(4):
+        expect(cell(spectator, 0, row)).to_have_class(re.compile(r"\bwinning\b"))
     screenshot(spectator, "finished.png")
 
     # The game is over: a click only earns an explanation.
     column(yellow, 2).click()
-    expect(yellow.locator(".status .status-error")).to_be_visible()
-    expect(status(yellow)).to_contain_text("Red wins")
+    expect(status(yellow)).to_contain_text("The game is over.")
+    expect(headline(yellow)).to_have_text("Red wins")
     for page in (red, yellow, spectator):
         assert board_on_screen(page) == board
 
 
-def test_move_out_of_turn_is_refused(open_page):
+def test_a_click_out_of_turn_explains_itself(open_page):
     red, yellow = start_game(open_page)
-    dialogs = []
-    for page in (red, yellow):
-        page.on("dialog", lambda dialog: dialogs.append(dialog.message))
+    spectator = watch_game(open_page, red)
 
     column(yellow, 3).click()
-    expect(status(yellow)).to_contain_text(re.compile(r"(isn't|not) your turn", re.I))
+    expect(status(yellow)).to_contain_text("It's red's turn.")
+    column(spectator, 3).click()
+    expect(status(spectator)).to_contain_text("Only the players can play.")
     expect(red.locator(".board .cell.empty")).to_have_count(COLUMNS * ROWS)
-    expect(yellow.locator(".board .cell.empty")).to_have_count(COLUMNS * ROWS)
 
     # Red moves, then tries to move again before yellow.
     play_game([3], red, yellow)
     column(red, 4).click()
-    expect(status(red)).to_contain_text(re.compile(r"(isn't|not) your turn", re.I))
+    expect(status(red)).to_contain_text("It's yellow's turn.")
     for page in (red, yellow):
         assert board_on_screen(page) == expected_board([3])
-    assert dialogs == []
 
-    # The next move clears the error.
+    # The next move clears the explanation.
     play_game([4], red, yellow, already=1)
-    expect(red.locator(".status .status-error")).to_have_count(0)
-    expect(status(red)).to_contain_text("Your turn")
+    expect(status(red)).not_to_contain_text("It's yellow's turn.")
+    expect(headline(red)).to_have_text("Your turn")
 
 
-def test_opponent_leaving_is_announced(open_page):
+def test_a_full_column_is_refused_with_a_reason(open_page):
     red, yellow = start_game(open_page)
-    spectator = watch_game(open_page, red)
-    play_game([3, 3], red, yellow, [spectator])
+    play_game([0, 0, 0, 0, 0, 0], red, yellow)
+    expect(column(red, 0)).to_have_attribute(
+        "aria-label", "Column 1: red, yellow, red, yellow, red, yellow; full"
+    )
+    column(red, 0).click()
+    expect(status(red)).to_contain_text("That column is full.")
+    wait_for_moves(red, 6)
 
-    red.context.close()
 
-    expect(status(yellow)).to_contain_text("Red left")
-    expect(status(spectator)).to_contain_text("Red left")
-
-
-def test_keyboard_plays_columns(open_page):
+def test_keyboard_plays_columns_and_the_board_is_one_tab_stop(open_page):
     red, yellow = start_game(open_page)
 
-    column(red, 3).focus()
+    # Tab reaches the board once, in the middle column, and leaves it next.
+    red.keyboard.press("Tab")
+    expect(column(red, 3)).to_be_focused()
+    expect(red.locator('.board [tabindex="0"]')).to_have_count(1)
+    red.keyboard.press("Tab")
+    assert red.evaluate("!document.querySelector('.board').contains(document.activeElement)")
+    red.keyboard.press("Shift+Tab")
+    expect(column(red, 3)).to_be_focused()
     red.keyboard.press("Enter")
     expect(cell(red, 3, 0)).to_have_class(re.compile(r"\bred\b"))
     expect(cell(yellow, 3, 0)).to_have_class(re.compile(r"\bred\b"))
 
     # Digits 1 to 7 play columns 0 to 6.
     yellow.keyboard.press("5")
-    expect(cell(yellow, 4, 0)).to_have_class(re.compile(r"\byellow\b"))
     expect(cell(red, 4, 0)).to_have_class(re.compile(r"\byellow\b"))
 
-    # Arrows move between columns; Space plays like Enter.
+    # Arrows move between columns, Home and End to the edges; Space plays.
     red.keyboard.press("ArrowRight")
     expect(column(red, 4)).to_be_focused()
     red.keyboard.press("Space")
     expect(cell(red, 4, 1)).to_have_class(re.compile(r"\bred\b"))
     yellow.keyboard.press("1")
     expect(cell(red, 0, 0)).to_have_class(re.compile(r"\byellow\b"))
+    red.keyboard.press("End")
+    expect(column(red, 6)).to_be_focused()
+    red.keyboard.press("Home")
+    expect(column(red, 0)).to_be_focused()
     red.keyboard.press("ArrowLeft")
-    red.keyboard.press("ArrowLeft")
+    expect(column(red, 0)).to_be_focused()
+    red.keyboard.press("ArrowRight")
+    red.keyboard.press("ArrowRight")
     expect(column(red, 2)).to_be_focused()
+
+    # Tab comes back to the column last chosen, still the only stop.
+    red.keyboard.press("Tab")
+    red.keyboard.press("Shift+Tab")
+    expect(column(red, 2)).to_be_focused()
+    expect(red.locator('.board [tabindex="0"]')).to_have_count(1)
 
     for page in (red, yellow):
         assert board_on_screen(page) == expected_board([3, 4, 4, 0])
+
+
+def test_screen_readers_hear_moves_and_the_result(open_page):
+    red, yellow = start_game(open_page)
+    spectator = watch_game(open_page, red)
+    board = spectator.locator(".board")
+    expect(board).to_have_attribute("role", "group")
+    expect(board).to_have_accessible_name("Board")
+    expect(announcer(spectator)).to_have_attribute("role", "status")
+
+    play_game([3], red, yellow, [spectator])
+    for page in (yellow, spectator):
+        expect(announcer(page)).to_have_text("Red played column 4.")
+    expect(column(spectator, 3)).to_have_accessible_name("Column 4: red; 5 free")
+
+    play_game([3], red, yellow, [spectator], already=1)
+    expect(announcer(spectator)).to_have_text("Yellow played column 4.")
+    expect(column(spectator, 3)).to_have_accessible_name("Column 4: red, yellow; 4 free")
+
+    play_game([0, 1, 0, 1, 0, 1, 0], red, yellow, [spectator], already=2)
+    expect(announcer(spectator)).to_have_text("Red played column 1. Red wins!")
+    expect(announcer(red)).to_have_text("Red played column 1. You won!")
+    expect(announcer(yellow)).to_have_text("Red played column 1. Red wins.")
 
 
 def test_full_board_is_a_draw(open_page):
     red, yellow = start_game(open_page)
     spectator = watch_game(open_page, red)
 
-    play_game(DRAWN_GAME, red, yellow, [spectator])
+    play_game(DRAW, red, yellow, [spectator])
 
-    board = expected_board(DRAWN_GAME)
+    board = expected_board(DRAW)
     for page in (red, yellow, spectator):
         expect(page.locator(".board .cell.empty")).to_have_count(0)
-        expect(status(page)).to_contain_text("draw")
+        expect(headline(page)).to_have_text("It's a draw")
         assert board_on_screen(page) == board
+    expect(spectator.locator(".score")).to_contain_text("Host 0 – 0 Guest · 1 draw")
 
 
-def test_phone_shows_the_whole_board(open_page):
-    red = open_page(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
-    expect(red.locator(".invite-link")).to_contain_text("?join=")
-    assert_board_fits(red, PHONE)
+# ---------------------------------------------------------------------------
+# Seeing the game: whose turn, the last move, the result
+
+
+def test_whose_turn_shows_from_across_the_room(open_page):
+    red, yellow = start_game(open_page)
+    spectator = watch_game(open_page, red)
+
+    def assert_turn(colour):
+        for page in (red, yellow, spectator):
+            board = page.locator(".board")
+            expect(board).to_have_css("outline-color", colour)
+            expect(board).to_have_css("outline-style", "solid")
+            assert float(board.evaluate("b => parseFloat(getComputedStyle(b).outlineWidth)")) >= 4
+
+    assert_turn(RED)
+    # Your own turn: the status box takes your colour; not on the other's turn.
+    expect(status(red)).to_have_class(re.compile(r"\bmy-turn\b"))
+    expect(status(red)).not_to_have_css("background-color", "rgb(255, 253, 248)")
+    expect(status(yellow)).not_to_have_class(re.compile(r"\bmy-turn\b"))
+    expect(status(yellow)).to_have_css("background-color", "rgb(255, 253, 248)")
+    screenshot(spectator, "turn-red.png")
+
+    play_game([3], red, yellow, [spectator])
+    assert_turn(YELLOW)
+    expect(status(yellow)).to_have_class(re.compile(r"\bmy-turn\b"))
+    expect(status(red)).not_to_have_class(re.compile(r"\bmy-turn\b"))
+    screenshot(yellow, "turn-yellow.png")
+
+    play_game([0, 4, 0, 4, 0, 4, 0], red, yellow, [spectator], already=1)
+    expect(headline(spectator)).to_have_text("Yellow wins!")
+    expect(spectator.locator(".board")).to_have_css("outline-style", "none")
+
+
+def test_the_last_move_is_marked_on_both_colours(open_page):
+    red, yellow = start_game(open_page)
+    play_game([3], red, yellow)
+
+    def contrast(page, index, row):
+        """How far the middle of a checker is from a point of its body."""
+        box = cell(page, index, row).bounding_box()
+        middle = pixel(page, box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        body = pixel(page, box["x"] + box["width"] * 0.32, box["y"] + box["height"] / 2)
+        return distance(middle, body)
+
+    # Red's last move has its mark; once yellow moves, only yellow's has.
+    assert contrast(yellow, 3, 0) > 100
+    play_game([3], red, yellow, already=1)
+    assert contrast(red, 3, 1) > 100
+    assert contrast(red, 3, 0) < 20
+    expect(red.locator(".board .cell.last")).to_have_count(1)
+    screenshot(red, "last-move.png")
+
+
+def test_the_result_is_celebrated_unless_motion_is_reduced(open_page):
+    red, yellow = start_game(open_page)
+    play_game(RED_WINS, red, yellow)
+    expect(headline(red)).to_have_text("You won!")
+    # The winning four bounce, briefly.
+    names = red.evaluate("document.getAnimations().map((animation) => animation.animationName)")
+    assert "celebrate" in names, names
+
+    calm = {"reduced_motion": "reduce"}
+    red, yellow = start_game(open_page, red_options=calm, yellow_options=calm)
+    play_game(RED_WINS, red, yellow)
+    for page in (red, yellow):
+        expect(page.locator(".board .cell.winning")).to_have_count(4)
+        assert page.evaluate("document.getAnimations().length") == 0
+
+
+# ---------------------------------------------------------------------------
+# Players, spectators and the links they're offered
+
+
+def test_a_player_is_never_offered_a_link_out_of_its_seat(open_page):
+    red, yellow = start_game(open_page)
+    spectator = watch_game(open_page, red)
+
+    for page in (red, yellow):
+        # The links to share are text to copy, not links to follow.
+        expect(page.locator('a[href*="join="], a[href*="watch="]')).to_have_count(0)
+        expect(page.locator(".actions a")).to_have_count(1)
+        expect(page.locator(".actions a")).to_have_text("New game")
+    expect(spectator.locator(".share")).to_be_hidden()
+    expect(spectator.locator(".actions a")).to_have_text("New game")
+    # After the friend came, players share the watch link.
+    expect(red.locator(".share h2")).to_have_text("Anyone can watch at")
+    expect(yellow.locator(".share h2")).to_have_text("Anyone can watch at")
+    screenshot(yellow, "desktop-yellow.png")
+
+
+def test_a_third_player_is_refused_with_one_next_step(open_page):
+    red, yellow = start_game(open_page)
+    play_game([3], red, yellow)
+    stranger = open_page(yellow.url)
+
+    expect(headline(stranger)).to_have_text("You can't join this game")
+    message = stranger.locator(".board-message")
+    expect(message).to_contain_text("This game already has two players.")
+    expect(visible_new_game_controls(stranger)).to_have_count(1)
+    expect(stranger.locator(".board")).to_have_attribute("inert", "")
+    expect(stranger.locator(".share")).to_be_hidden()
+    # The game goes on for its players.
+    expect(headline(yellow)).to_have_text("Your turn")
+    screenshot(stranger, "refused.png")
+
+    stranger.get_by_role("button", name="New game").click()
+    expect(headline(stranger)).to_have_text("Your turn")
+    assert urlsplit(stranger.url).query == ""
+
+
+def test_a_wrong_join_link_is_explained(open_page):
+    stranger = open_page("?join=no-such-game", **PHONE_OPTIONS)
+    expect(headline(stranger)).to_have_text("This game doesn't exist")
+    expect(stranger.locator(".board-message")).to_contain_text("doesn't exist")
+    expect(visible_new_game_controls(stranger)).to_have_count(1)
+    expect(stranger.locator(".share")).to_be_hidden()
+    assert_first_page_fits(stranger, PHONE)
+    screenshot(stranger, "phone-wrong-link.png")
+
+
+def test_the_invitation_says_when_it_only_works_here(open_page, app_url):
+    # The test server, like two-terminal mode, has no network address to
+    # offer: a link naming 127.0.0.1 or localhost can't reach a friend.
+    red = open_page()
+    shared_link(red, "invite")
+    note = red.locator(".share-note")
+    expect(note).to_be_visible()
+    expect(note).to_contain_text("Only works on this computer: 127.0.0.1 is its own address.")
+    expect(note).to_contain_text("python app.py")
+
+    local = open_page(app_url.replace("127.0.0.1", "localhost"))
+    assert shared_link(local, "invite").startswith("http://localhost:")
+    expect(local.locator(".share-note")).to_contain_text("localhost is its own address")
+
+    # With an address for the network, as app.py gives when it serves the
+    # page on every interface, the link works for friends: no warning. The
+    # page's scripts run once it is parsed, after the tag is set here.
+    lan_address = """
+        document.addEventListener("readystatechange", () => {
+            if (document.readyState === "interactive") {
+                document.querySelector('meta[name="invite-origin"]').content = "http://192.0.2.7:8000";
+            }
+        });
+    """
+    lan = open_page(init_script=lan_address)
+    assert shared_link(lan, "invite").startswith("http://192.0.2.7:8000/?join=")
+    expect(lan.locator(".share-note")).to_be_hidden()
+
+
+def test_phone_shows_the_whole_first_page(open_page):
+    red = open_page(**PHONE_OPTIONS)
+    invitation = shared_link(red, "invite")
+    # The link is one line, not a block of characters; its buttons send it.
+    link = red.locator(".share-link")
+    height = link.evaluate("link => link.getBoundingClientRect().height")
+    line = link.evaluate("link => parseFloat(getComputedStyle(link).lineHeight) || 20")
+    assert height < 2 * line + 12, (height, line)
+    expect(red.locator("button.copy")).to_be_visible()
+    expect(red.locator("button.send")).to_be_hidden()  # this browser has no share sheet
+    assert_first_page_fits(red, PHONE)
     screenshot(red, "phone-invite.png")
 
-    yellow = open_page(red.locator(".actions a.join").get_attribute("href"), base=red.url)
+    yellow = open_page(invitation)
     expect(status(yellow)).to_contain_text("You are yellow")
     # Tapping is how a phone user plays.
     for number, index in enumerate([3, 3, 2, 4, 4]):
@@ -507,47 +715,66 @@ def test_phone_shows_the_whole_board(open_page):
         wait_for_moves(red, number + 1)
 
     expect(status(red)).to_contain_text("You are red")
-    assert_board_fits(red, PHONE)
+    assert_first_page_fits(red, PHONE)
     screenshot(red, "phone.png")
+
+
+def test_phones_share_the_invitation_with_the_share_sheet(open_page):
+    red = open_page(init_script=FAKE_SHARE_SHEET, **PHONE_OPTIONS)
+    invitation = shared_link(red, "invite")
+    send = red.get_by_role("button", name="Share")
+    expect(send).to_be_visible()
+    send.tap()
+    red.wait_for_function("window.sharedData.length === 1")
+    shared = red.evaluate("window.sharedData[0]")
+    assert shared["url"] == invitation, shared
+    assert_first_page_fits(red, PHONE)
+    screenshot(red, "phone-share.png")
 
 
 def test_desktop_screenshot(open_page):
     red, yellow = start_game(open_page)
     play_game([3, 3, 4, 2, 5], red, yellow)
-    expect(status(yellow)).to_contain_text("Your turn")
-    assert_board_fits(yellow, DESKTOP)
+    expect(headline(yellow)).to_have_text("Your turn")
+    assert_first_page_fits(yellow, DESKTOP)
     column(yellow, 6).hover()
     screenshot(yellow, "desktop.png")
 
 
+# ---------------------------------------------------------------------------
+# Rematches and the score
+
+
 def test_finished_game_offers_a_rematch(open_page):
     red, yellow = start_game(open_page)
-    play_game(RED_WINS_DIAGONAL, red, yellow)
+    spectator = watch_game(open_page, red)
+    play_game(RED_WINS_DIAGONAL, red, yellow, [spectator])
 
-    expect(status(red)).to_contain_text("You won!")
-    expect(status(yellow)).to_contain_text("Red wins")
+    expect(headline(red)).to_have_text("You won!")
+    expect(headline(yellow)).to_have_text("Red wins")
     for page in (red, yellow):
         expect(page.locator("button.rematch")).to_have_text("Rematch")
         expect(page.locator("button.rematch")).to_be_enabled()
     expect(red.locator(".score")).to_contain_text("You 1 – 0 Opponent")
     expect(yellow.locator(".score")).to_contain_text("You 0 – 1 Opponent")
+    expect(spectator.locator(".score")).to_contain_text("Host 1 – 0 Guest")
     expect(red.locator(".board .cell.winning")).to_have_count(4)
-    assert_board_fits(red, DESKTOP)
+    assert_first_page_fits(red, DESKTOP)
+    red.mouse.move(0, 0)
     screenshot(red, "finished-desktop.png")
+    # The README's picture: a won game with its four marked.
+    red.bring_to_front()
+    red.screenshot(path=ARTIFACTS / "readme.png", animations="disabled")
 
 
 def test_rematch_on_a_phone(open_page):
-    red, yellow = start_game(
-        open_page, red_viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2
-    )
+    red, yellow = start_game(open_page, red_options=PHONE_OPTIONS, yellow_options=PHONE_OPTIONS)
     play_game(RED_WINS_DIAGONAL, red, yellow)
     rematch = red.locator("button.rematch")
     expect(rematch).to_be_visible()
     # The button is on screen with the whole board: no scrolling to find it.
-    assert_board_fits(red, PHONE)
-    box = rematch.bounding_box()
-    assert box["y"] + box["height"] <= PHONE["height"], box
     screenshot(red, "phone-finished.png")
+    assert_first_page_fits(red, PHONE)
 
     yellow.locator("button.rematch").click()
     expect(yellow.locator("button.rematch")).to_be_disabled()
@@ -555,6 +782,9 @@ def test_rematch_on_a_phone(open_page):
     expect(status(red)).to_contain_text("Yellow wants a rematch")
     expect(rematch).to_have_text("Accept rematch")
     screenshot(red, "phone-rematch-asked.png")
+    screenshot(yellow, "phone-rematch-waiting.png")
+    assert_first_page_fits(red, PHONE)
+    assert_first_page_fits(yellow, PHONE)
 
     rematch.tap()
     for page in (red, yellow):
@@ -563,8 +793,8 @@ def test_rematch_on_a_phone(open_page):
     expect(status(red)).to_contain_text("You are yellow")
     expect(red.locator(".score")).to_contain_text("You 1 – 0 Opponent")
     expect(status(yellow)).to_contain_text("You are red")
-    expect(status(yellow)).to_contain_text("Your turn")
-    assert_board_fits(red, PHONE)
+    expect(headline(yellow)).to_have_text("Your turn")
+    assert_first_page_fits(red, PHONE)
     screenshot(red, "phone-rematch.png")
 
 
@@ -592,9 +822,7 @@ def test_reloads_then_a_rematch(open_page):
     for page in everyone:
         expect(page.locator(".board .cell.winning")).to_have_count(4)
         assert board_on_screen(page) == board
-    expect(status(red)).to_contain_text("You won!")
-    expect(status(yellow)).to_contain_text("Red wins")
-    expect(status(spectator)).to_contain_text("Red wins")
+    expect(spectator.locator(".score")).to_contain_text("Host 1 – 0 Guest")
     # The seat tokens stayed out of the address bar.
     for page in (red, yellow):
         assert stored_seat(page)["token"] not in page.url
@@ -616,10 +844,11 @@ def test_reloads_then_a_rematch(open_page):
         expect(page.locator("button.rematch")).to_be_hidden()
     expect(status(yellow)).to_contain_text("You are red")
     expect(status(red)).to_contain_text("You are yellow")
-    # The score is by the colours players have now.
+    # The score is by player: it doesn't flip for anyone when colours do.
     expect(red.locator(".score")).to_contain_text("You 1 – 0 Opponent")
     expect(yellow.locator(".score")).to_contain_text("You 0 – 1 Opponent")
-    expect(spectator.locator(".score")).to_contain_text("Red 0 – 1 Yellow")
+    expect(spectator.locator(".score")).to_contain_text("Host 1 – 0 Guest")
+    expect(spectator.locator(".score .score-side.yellow")).to_have_text("Host")
 
     # Who was yellow starts the rematch, and everyone sees the move.
     play_game([3], yellow, red, [spectator])
@@ -627,13 +856,82 @@ def test_reloads_then_a_rematch(open_page):
         expect(cell(page, 3, 0)).to_have_class(re.compile(r"\bred\b"))
     screenshot(red, "rematch-score.png")
 
-    # A reload in the rematch keeps the new colour, the board and the score.
+    # A reload in the rematch keeps the new colour, the board and the score,
+    # and so does a spectator who arrives now.
     yellow.reload()
     expect(status(yellow)).to_contain_text("You are red")
     expect(yellow.locator(".score")).to_contain_text("You 0 – 1 Opponent")
     wait_for_moves(yellow, 1)
     expect(cell(yellow, 3, 0)).to_have_class(re.compile(r"\bred\b"))
-    play_game([3], yellow, red, [spectator], already=1)
+    latecomer = watch_game(open_page, red)
+    expect(latecomer.locator(".score")).to_contain_text("Host 1 – 0 Guest")
+    play_game([3], yellow, red, [spectator, latecomer], already=1)
+
+
+def test_after_a_rematch_the_free_seat_is_offered_in_its_colour(open_page):
+    # The guest's seat is held for a moment only, so that the test can see
+    # it freed; the host then invites someone else to play the guest's colour.
+    app = AppProcess("--grace", str(1500 * MS))
+    try:
+        red, yellow = start_game(open_page, red_options={"base": app.url})
+        play_game(RED_WINS, red, yellow)
+        for page in (red, yellow):
+            page.locator("button.rematch").click()
+        expect(status(red)).to_contain_text("You are yellow")
+        expect(status(yellow)).to_contain_text("You are red")
+
+        # Someone else with the join link while the guest is here is refused,
+        # in words that name no colour: the guest's has changed.
+        stranger = open_page(yellow.url)
+        expect(stranger.locator(".board-message-text")).to_have_text(
+            "This game already has two players. Ask them for the watch link to follow it."
+        )
+
+        yellow.context.close()
+        expect(headline(red)).to_have_text("Red left")
+        expect(status(red)).to_contain_text(re.compile(r"Their seat is held for \d s\."))
+        expect(red.locator('.share[data-kind="invite"] h2')).to_have_text(
+            "Invite a friend to play red", timeout=WAIT + 1500 * MS * 1000
+        )
+        expect(status(red)).to_contain_text("Their seat is free: invite someone else.")
+        screenshot(red, "seat-free.png")
+        newcomer = open_page(shared_link(red, "invite"))
+        expect(status(newcomer)).to_contain_text("You are red")
+        expect(headline(newcomer)).to_have_text("Your turn")
+        expect(red.locator(".share h2")).to_have_text("Anyone can watch at")
+        expect(announcer(red)).to_have_text("Red joined.")
+    finally:
+        stop_app(app)
+
+
+# ---------------------------------------------------------------------------
+# Leaving, coming back, and connections that drop
+
+
+def test_an_absent_opponent_is_waited_for_and_explained(open_page):
+    red, yellow = start_game(open_page, red_options={"paused_clock": True})
+    spectator = watch_game(open_page, red)
+    play_game([3, 3], red, yellow, [spectator])
+
+    yellow.context.close()
+
+    expect(headline(red)).to_have_text("Yellow left")
+    expect(status(red)).to_contain_text("Their seat is held for 60 s.")
+    expect(announcer(red)).to_contain_text("The game goes on when they're back.")
+    expect(headline(spectator)).to_have_text("Yellow left")
+    # The count goes down as time passes.
+    red.context.clock.run_for(5_000)
+    expect(status(red)).to_contain_text("Their seat is held for 55 s.")
+    screenshot(red, "opponent-left.png")
+
+    # A click meanwhile says why nothing happens.
+    column(red, 2).click()
+    expect(status(red)).to_contain_text("Waiting for yellow to come back.")
+    wait_for_moves(red, 2)
+    # Once the seat is no longer held, the host may invite someone else.
+    red.context.clock.run_for(60_000)
+    expect(status(red)).to_contain_text("Their seat is free: invite someone else.")
+    expect(red.locator('.share[data-kind="invite"] h2')).to_have_text("Invite a friend to play yellow")
 
 
 def test_the_opponent_sees_yellow_leave_and_come_back(open_page):
@@ -645,10 +943,10 @@ def test_the_opponent_sees_yellow_leave_and_come_back(open_page):
     address = yellow.url
     yellow.goto("about:blank")
     for page in (red, spectator):
-        expect(status(page)).to_contain_text("Yellow left.")
+        expect(headline(page)).to_have_text("Yellow left")
     yellow.goto(address)
     expect(status(yellow)).to_contain_text("You are yellow")
-    expect(status(yellow)).to_contain_text("Your turn")
+    expect(headline(yellow)).to_have_text("Your turn")
     for page in (red, spectator):
         expect(status(page)).to_contain_text("Yellow is back.")
         expect(status(page)).not_to_contain_text("left")
@@ -669,67 +967,58 @@ def test_the_opponent_sees_yellow_leave_and_come_back(open_page):
     yellow.reload()
     expect(status(red)).to_contain_text("Yellow is back.")
     history = red.evaluate("window.statusHistory")
-    assert any("Yellow left." in text for text in history), history
+    assert any("Yellow left" in text for text in history), history
     expect(status(yellow)).to_contain_text("You are yellow")
     wait_for_moves(yellow, 2)
 
 
 def test_server_shutdown_then_a_new_server(open_page):
     # This test stops its own server, so that the others keep theirs.
-    process, url = start_app()
+    app = AppProcess()
     try:
         # Paused clocks: the pages retry when the test says, not on their own.
-        red = open_page(base=url, paused_clock=True)
-        expect(red.locator(".actions a.join")).to_have_attribute("href", re.compile(r"\?join="))
-        yellow = open_page(
-            red.locator(".actions a.join").get_attribute("href"), base=url, paused_clock=True
-        )
-        spectator = open_page(
-            red.locator(".actions a.watch").get_attribute("href"), base=url, paused_clock=True
-        )
-        expect(status(spectator)).to_contain_text("spectator")
+        red = open_page(base=app.url, paused_clock=True, **PHONE_OPTIONS)
+        yellow = open_page(shared_link(red, "invite"), paused_clock=True)
+        spectator = open_page(shared_link(red, "watch"), paused_clock=True)
+        expect(status(spectator)).to_contain_text("You are watching")
         play_game([3, 4], red, yellow, [spectator])
 
-        stop_app(process)
+        stop_app(app)
         for page in (red, yellow, spectator):
-            expect(status(page)).to_contain_text("The server went away")
+            expect(headline(page)).to_have_text("The server went away")
             expect(status(page)).to_contain_text("Reconnecting")
             expect(status(page).get_by_role("button", name="Reconnect now")).to_be_visible()
-        screenshot(red, "reconnecting.png")
+        screenshot(red, "phone-reconnecting.png")
 
         # While the server is down, attempts fail and the page keeps trying.
         red.context.clock.run_for(2_000)
-        expect(status(red)).to_contain_text("The server went away")
+        expect(headline(red)).to_have_text("The server went away")
         expect(status(red).get_by_role("button", name="Reconnect now")).to_be_visible()
 
         # A new server on the same ports knows nothing of the game.
-        websocket_port = red.locator('meta[name="websocket"]').get_attribute("content")
-        process, _ = start_app(
-            port=int(websocket_port.removeprefix(":")), http_port=urlsplit(url).port
-        )
+        app = AppProcess("--http-port", str(app.http_port), port=app.websocket_port)
         for page in (red, yellow, spectator):
             status(page).get_by_role("button", name="Reconnect now").click()
-            expect(status(page)).to_contain_text("This game no longer exists")
-            expect(status(page)).to_contain_text("may have restarted")
-            expect(status(page).get_by_role("button", name="New game")).to_be_visible()
-        screenshot(red, "game-gone.png")
+            expect(headline(page)).to_have_text("This game no longer exists")
+            expect(page.locator(".board-message")).to_contain_text("may have restarted")
+            expect(visible_new_game_controls(page)).to_have_count(1)
+        assert_first_page_fits(red, PHONE)
+        screenshot(red, "phone-game-gone.png")
+        screenshot(yellow, "game-gone.png")
         # The dead token is gone: the next page load won't present it again.
         assert stored_seat(red) is None
         assert stored_seat(yellow) is None
 
-        status(yellow).get_by_role("button", name="New game").click()
+        yellow.get_by_role("button", name="New game").click()
         expect(status(yellow)).to_contain_text("You are red")
-        expect(status(yellow)).to_contain_text(re.compile(r"waiting for yellow", re.I))
         assert urlsplit(yellow.url).query == ""
     finally:
-        if process.poll() is None:
-            stop_app(process)
+        stop_app(app)
 
 
 def test_a_duplicated_tab_takes_the_seat_over(open_page):
     red = open_page(paused_clock=True)
-    expect(red.locator(".actions a.join")).to_have_attribute("href", re.compile(r"\?join="))
-    yellow = open_page(red.locator(".actions a.join").get_attribute("href"), base=red.url)
+    yellow = open_page(shared_link(red, "invite"))
     expect(status(yellow)).to_contain_text("You are yellow")
     play_game([2, 3], red, yellow)
 
@@ -742,7 +1031,7 @@ def test_a_duplicated_tab_takes_the_seat_over(open_page):
     )
     expect(status(twin)).to_contain_text("You are red")
     wait_for_moves(twin, 2)
-    expect(status(red)).to_contain_text("This game continued in another tab.")
+    expect(headline(red)).to_have_text("Continued in another tab")
     expect(status(red).get_by_role("button", name="Play here")).to_be_visible()
     screenshot(red, "another-tab.png")
     # The opponent saw no one leave.
@@ -751,7 +1040,7 @@ def test_a_duplicated_tab_takes_the_seat_over(open_page):
     # However long it waits, the first tab doesn't take the seat back.
     red.context.clock.run_for(60_000)
     expect(status(red)).to_have_attribute("data-state", "stopped")
-    expect(status(red)).to_contain_text("This game continued in another tab.")
+    expect(headline(red)).to_have_text("Continued in another tab")
     play_game([2], twin, yellow, already=2)
     expect(status(twin)).not_to_contain_text("another tab")
 
@@ -759,7 +1048,7 @@ def test_a_duplicated_tab_takes_the_seat_over(open_page):
     status(red).get_by_role("button", name="Play here").click()
     expect(status(red)).to_contain_text("You are red")
     wait_for_moves(red, 3)
-    expect(status(twin)).to_contain_text("This game continued in another tab.")
+    expect(headline(twin)).to_have_text("Continued in another tab")
 
 
 def test_a_connection_closed_for_flooding_is_not_retried(open_page):
@@ -774,7 +1063,8 @@ def test_a_connection_closed_for_flooding_is_not_retried(open_page):
             }
         }"""
     )
-    expect(status(red)).to_contain_text("The server closed the connection (too many messages).")
+    expect(headline(red)).to_have_text("Disconnected by the server")
+    expect(status(red)).to_contain_text("Too many messages.")
     reconnect = status(red).get_by_role("button", name="Reconnect")
     expect(reconnect).to_be_visible()
     red.context.clock.run_for(60_000)
@@ -791,19 +1081,19 @@ def test_a_connection_closed_for_flooding_is_not_retried(open_page):
 def test_the_new_game_link_starts_a_new_game(open_page):
     red, yellow = start_game(open_page)
     play_game([3], red, yellow)
-    join_key = link_key(red, ".actions a.join", "join")
+    watch = shared_link(red, "watch")
 
     red.locator(".actions a.new").click()
-    expect(status(red)).to_contain_text(re.compile(r"You are red.*waiting for yellow", re.I))
+    expect(status(red)).to_contain_text("You are red. Your friend isn't here yet.")
     expect(red.locator(".board .cell.empty")).to_have_count(COLUMNS * ROWS)
-    expect(red.locator(".actions a.join")).not_to_have_attribute("href", re.compile(re.escape(join_key)))
-    expect(status(yellow)).to_contain_text("Red left.")
+    assert parse_qs(urlsplit(shared_link(red, "invite")).query)["join"]
+    expect(red.locator(".share-link")).not_to_have_text(watch)
+    expect(headline(yellow)).to_have_text("Red left")
 
 
 def test_the_page_reconnects_by_itself_after_a_network_blip(open_page):
     red = open_page()
-    expect(red.locator(".actions a.join")).to_have_attribute("href", re.compile(r"\?join="))
-    yellow_link = red.locator(".actions a.join").get_attribute("href")
+    invitation = shared_link(red, "invite")
 
     # Yellow's connections pass through the test, which can cut them.
     connections = []
@@ -812,8 +1102,7 @@ def test_the_page_reconnects_by_itself_after_a_network_blip(open_page):
         connections.append((websocket, websocket.connect_to_server()))
 
     yellow = open_page(
-        yellow_link,
-        base=red.url,
+        invitation,
         paused_clock=True,
         before_goto=lambda page: page.route_web_socket(re.compile(r"^wss?://"), relay),
     )
@@ -824,10 +1113,10 @@ def test_the_page_reconnects_by_itself_after_a_network_blip(open_page):
     to_page, to_server = connections[-1]
     to_server.close()
     to_page.close(code=1011, reason="network blip")
-    expect(status(yellow)).to_contain_text("Connection lost. Reconnecting…")
+    expect(headline(yellow)).to_have_text("Connection lost")
     expect(status(yellow).get_by_role("button", name="Reconnect now")).to_be_visible()
     for page in (red, spectator):
-        expect(status(page)).to_contain_text("Yellow left.")
+        expect(headline(page)).to_have_text("Yellow left")
 
     # Half a second later, the page gets its seat and the board back by itself.
     yellow.context.clock.run_for(500)
