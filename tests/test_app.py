@@ -399,6 +399,38 @@ def test_ctrl_c_exits_cleanly(app_process):
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
 
 
+# Windows has no loop.add_signal_handler(): app.py on an event loop like that.
+WITHOUT_SIGNAL_HANDLERS = """
+import asyncio, sys
+import app
+
+class LoopWithoutSignalHandlers(asyncio.SelectorEventLoop):
+    def add_signal_handler(self, *args):
+        raise NotImplementedError
+
+app.event_loop_factory = lambda: LoopWithoutSignalHandlers
+app.run(sys.argv[1:])
+"""
+
+
+def test_ctrl_c_closes_connections_with_1001_without_signal_handlers(app_process):
+    process = app_process(program=["-c", WITHOUT_SIGNAL_HANDLERS])
+
+    async def scenario():
+        async with connect(process.uri) as websocket:
+            await send(websocket, type="init")
+            await receive(websocket)
+            process.signal(signal.SIGINT)
+            with pytest.raises(ConnectionClosed) as closed:
+                await receive(websocket, timeout=5000 * MS)
+            return closed.value.rcvd.code
+
+    assert asyncio.run(scenario()) == 1001
+    returncode, stderr = process.stop()
+    assert returncode == 0
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
+
+
 def run_app(*args, env=None):
     """Run `python app.py` to completion and return the result."""
     return subprocess.run(
