@@ -587,7 +587,7 @@ async def test_a_new_connection_with_the_token_takes_over_the_seat(game, client,
     with pytest.raises(ConnectionClosed) as closed:
         while True:
             await receive(game.yellow)
-    assert closed.value.rcvd.code == app.CLOSE_REPLACED
+    assert closed.value.rcvd.code == 4000  # the page must not reconnect
     assert await receive(second_tab) == {"type": "joined", "player": "red"}
     # Nobody was told that yellow left: yellow never did.
     await assert_nothing_received(game.red)
