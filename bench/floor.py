@@ -78,10 +78,9 @@ async def main(host, port):
         asyncio.get_running_loop().add_signal_handler(signum, stop.set)
     # The game server's settings, without its handler, its checks of the
     # handshake and its rate-limited connections.
-    server = app.websocket_server(
+    async with app.websocket_server(
         host, port, handler=relay, process_request=None, create_connection=None
-    )
-    async with server:
+    ) as server:
         print(f"Floor: WebSocket server on port {server.sockets[0].getsockname()[1]}.", flush=True)
         await stop.wait()
 

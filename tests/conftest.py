@@ -163,9 +163,9 @@ class AppProcess:
 
     """
 
-    def __init__(self, *args, port=0, env=None):
+    def __init__(self, *args, port=0, env=None, program=("app.py",)):
         # The page's port too: the default, 8000, may be serving a real game.
-        command = [sys.executable, "app.py", "--host", "127.0.0.1", "--http-port", "0"]
+        command = [sys.executable, *program, "--host", "127.0.0.1", "--http-port", "0"]
         if port is not None:
             command += ["--port", str(port)]
         self.process = subprocess.Popen(

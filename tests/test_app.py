@@ -373,30 +373,58 @@ async def test_server_settings_stay_lean(server, uri):
 # The command line: python app.py.
 
 
-def test_sigterm_closes_connections_with_1001_and_exits_0(app_process):
-    process = app_process("--no-http")
+def close_code_after_signal(process, signum):
+    """Seat a player, signal the server, and return the code its connection closes with."""
 
     async def scenario():
         async with connect(process.uri) as websocket:
             await send(websocket, type="init")
             await receive(websocket)
-            process.signal(signal.SIGTERM)
+            process.signal(signum)
             with pytest.raises(ConnectionClosed) as closed:
                 await receive(websocket, timeout=5000 * MS)
             return closed.value.rcvd.code
 
-    assert asyncio.run(scenario()) == 1001
-    returncode, stderr = process.stop()
-    assert returncode == 0
-    assert "Traceback" not in stderr
+    return asyncio.run(scenario())
 
 
-def test_ctrl_c_exits_cleanly(app_process):
-    process = app_process()
-    process.signal(signal.SIGINT)
+def assert_clean_exit(process):
+    """Check that the server exited with 0 and wrote no traceback."""
     returncode, stderr = process.stop()
     assert returncode == 0
     assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
+
+
+def test_sigterm_closes_connections_with_1001_and_exits_0(app_process):
+    process = app_process("--no-http")
+    assert close_code_after_signal(process, signal.SIGTERM) == 1001
+    assert_clean_exit(process)
+
+
+def test_ctrl_c_closes_connections_with_1001_and_exits_0(app_process):
+    process = app_process()
+    assert close_code_after_signal(process, signal.SIGINT) == 1001
+    assert_clean_exit(process)
+
+
+# Windows has no loop.add_signal_handler(): app.py on an event loop like that.
+WITHOUT_SIGNAL_HANDLERS = """
+import asyncio, sys
+import app
+
+class LoopWithoutSignalHandlers(asyncio.SelectorEventLoop):
+    def add_signal_handler(self, *args):
+        raise NotImplementedError
+
+app.event_loop_factory = lambda: LoopWithoutSignalHandlers
+app.run(sys.argv[1:])
+"""
+
+
+def test_ctrl_c_still_closes_connections_with_1001_without_signal_handlers(app_process):
+    process = app_process(program=["-c", WITHOUT_SIGNAL_HANDLERS])
+    assert close_code_after_signal(process, signal.SIGINT) == 1001
+    assert_clean_exit(process)
 
 
 def run_app(*args, env=None):
@@ -559,7 +587,7 @@ async def test_a_new_connection_with_the_token_takes_over_the_seat(game, client,
     with pytest.raises(ConnectionClosed) as closed:
         while True:
             await receive(game.yellow)
-    assert closed.value.rcvd.code == app.CLOSE_REPLACED
+    assert closed.value.rcvd.code == 4000  # the page must not reconnect
     assert await receive(second_tab) == {"type": "joined", "player": "red"}
     # Nobody was told that yellow left: yellow never did.
     await assert_nothing_received(game.red)
