@@ -5,7 +5,7 @@
 export const PLAYER1 = "red";
 export const PLAYER2 = "yellow";
 export const COLUMNS = 7;
-export const ROWS = 6;
+const ROWS = 6;
 
 const CELL_STATES = ["empty", PLAYER1, PLAYER2];
 
@@ -36,7 +36,7 @@ export function createBoard(boardElement) {
   }
 }
 
-export function columnElementAt(boardElement, column) {
+function columnElementAt(boardElement, column) {
   return boardElement.querySelector(`.column[data-column="${column}"]`);
 }
 

@@ -204,7 +204,8 @@ function asSentence(text) {
 
 // The status box: a headline in large type and a line of detail, each short
 // enough for one line on a phone, so that the box never grows; `action` is
-// the button beside the detail, if any; `turn` colours the headline's dot.
+// the button beside the detail, if any; `colour` is the colour the headline
+// is about, whose turn it is or who won, for the dot before it.
 function describeStatus(state, now) {
   if (isDisconnected(state)) {
     return describeProblem(state);
@@ -219,8 +220,15 @@ function describeStatus(state, now) {
     headline: describeHeadline(state),
     detail: state.hint ?? describeDetail(state, now),
     hint: state.hint !== null,
-    turn: isOver(state) || departedPlayers(state).length > 0 ? null : playerToMove(state),
+    colour: describedColour(state),
   };
+}
+
+function describedColour(state) {
+  if (isOver(state)) {
+    return state.winner;
+  }
+  return departedPlayers(state).length > 0 ? null : playerToMove(state);
 }
 
 function describeArrival(state) {
@@ -546,7 +554,7 @@ function renderStatus(page) {
   const { elements, state } = page;
   const status = describeStatus(state, Date.now());
   elements.statusHeadline.textContent = status.headline;
-  elements.statusHeadline.dataset.turn = status.turn ?? "";
+  elements.statusHeadline.dataset.colour = status.colour ?? "";
   const text = document.createElement("span");
   text.className = "status-detail-text";
   text.textContent = status.detail;
