@@ -53,13 +53,17 @@ function setCellState(cellElement, state) {
   cellElement.classList.add(state);
 }
 
-// Move the board's only Tab stop to column, clamped to the board, and focus it.
-export function focusColumn(boardElement, column) {
+// Make column, clamped to the board, the board's only Tab stop.
+export function setTabStop(boardElement, column) {
   const target = Math.min(Math.max(column, 0), COLUMNS - 1);
   for (const columnElement of boardElement.querySelectorAll(".column")) {
     columnElement.tabIndex = Number(columnElement.dataset.column) === target ? 0 : -1;
   }
-  columnElementAt(boardElement, target).focus();
+  return columnElementAt(boardElement, target);
+}
+
+export function focusColumn(boardElement, column) {
+  setTabStop(boardElement, column).focus();
 }
 
 // Put a checker of player's at (column, row). The checker falls from above

@@ -13,6 +13,7 @@ import {
   highlightWinningLine,
   isColumnFull,
   playMove,
+  setTabStop,
 } from "./connect4.js";
 
 const COPIED_FEEDBACK_MS = 2000;
@@ -434,8 +435,8 @@ function describeReset(state) {
 }
 
 // The invitation's heading names the colour the friend will play.
-function describeInvitation(state) {
-  return `Invite a friend to play ${guestColour(state)}`;
+function describeSharing(state, inviting) {
+  return inviting ? `Invite a friend to play ${guestColour(state)}` : "Anyone can watch at";
 }
 
 // Links naming this machine by a loopback address work on this machine only.
@@ -637,7 +638,6 @@ function renderBoard(page) {
   board.dataset.turn = live ? playerToMove(state) : "";
   board.dataset.player = isPlayer(state.me) ? state.me : "";
   board.classList.toggle("my-turn", isMyTurn(state));
-  board.classList.toggle("won", state.winner !== null);
   board.classList.toggle("offline", isDisconnected(state));
   // A lost game shows its last position under one clear next step.
   board.inert = isLost(state);
@@ -657,7 +657,7 @@ function renderShare(page) {
     return;
   }
   elements.share.dataset.kind = inviting ? "invite" : "watch";
-  elements.shareTitle.textContent = inviting ? describeInvitation(state) : "Anyone can watch at";
+  elements.shareTitle.textContent = describeSharing(state, inviting);
   if (elements.shareLink.textContent !== link) {
     elements.shareLink.textContent = link;
   }
@@ -685,7 +685,8 @@ function render(page) {
 
 // While a seat is held for an absent player, the status counts the seconds.
 function keepCountingDown(page) {
-  const counting = departedPlayers(page.state).some((player) => page.state.heldUntil.has(player));
+  const now = Date.now();
+  const counting = departedPlayers(page.state).some((player) => secondsHeld(page.state, player, now) > 0);
   if (counting && page.countdown === null) {
     page.countdown = setInterval(() => render(page), 1000);
   } else if (!counting && page.countdown !== null) {
@@ -1203,8 +1204,8 @@ function listenToBoard(page) {
   // Tab comes back to the column last used, clicked or chosen with arrows.
   board.addEventListener("focusin", (event) => {
     const column = columnOf(event.target);
-    if (column !== null && event.target.tabIndex !== 0) {
-      focusColumn(board, column);
+    if (column !== null) {
+      setTabStop(board, column);
     }
   });
   document.addEventListener("keydown", (event) => onDigitKey(page, event));
