@@ -858,6 +858,8 @@ function onJoined(page, event) {
   state.seated.add(event.player);
   state.seen.add(event.player);
   state.heldUntil.delete(event.player);
+  // An explanation of the situation before they came is out of date.
+  state.hint = null;
   announce(page, `${capitalize(event.player)} ${back ? "is back" : "joined"}.`);
 }
 
@@ -867,6 +869,7 @@ function onLeft(page, event) {
   if (state.back === event.player) {
     state.back = null;
   }
+  state.hint = null;
   const grace = Number.isFinite(event.grace) ? event.grace : 0;
   if (grace > 0) {
     state.heldUntil.set(event.player, Date.now() + grace * 1000);

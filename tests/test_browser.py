@@ -741,6 +741,27 @@ def test_phones_share_the_invitation_with_the_share_sheet(open_page):
     screenshot(red, "phone-share.png")
 
 
+def test_no_status_moves_the_board_on_a_phone(open_page):
+    # Every test checks this once it's done (see open_page); this one goes
+    # through the longest things the status box says, on the narrowest screen.
+    red, yellow = start_game(open_page, red_options=PHONE_OPTIONS, yellow_options=PHONE_OPTIONS)
+    top = red.locator(".board").bounding_box()["y"]
+    column(yellow, 3).click()
+    expect(status(yellow)).to_contain_text("It's red's turn.")
+    play_game([3], red, yellow)
+    column(red, 3).click()
+    expect(status(red)).to_contain_text("It's yellow's turn.")
+    yellow.context.close()
+    expect(status(red)).to_contain_text(re.compile(r"Their seat is held for \d+ s\."))
+    column(red, 3).click()
+    expect(status(red)).to_contain_text("Waiting for yellow to come back.")
+    screenshot(red, "phone-opponent-left.png")
+    assert red.locator(".board").bounding_box()["y"] == top
+    texts = [entry["text"] for entry in red.evaluate("window.layoutLog")]
+    assert len(set(texts)) >= 5, texts
+    assert layout_problems(red) == []
+
+
 def test_desktop_screenshot(open_page):
     red, yellow = start_game(open_page)
     play_game([3, 3, 4, 2, 5], red, yellow)
