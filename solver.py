@@ -200,6 +200,19 @@ class Position:
         """Tell whether the side to move connects four by playing column."""
         return bool(winning_cells(self.current, self.mask) & self._landing(column))
 
+    def playable_columns(self):
+        """The columns with room for a checker, none once the game is over."""
+        return [] if self.won else [column for column in range(WIDTH) if self.can_play(column)]
+
+    def winning_columns(self):
+        """The columns where the side to move would connect four at once."""
+        return [column for column in self.playable_columns() if self.is_winning_move(column)]
+
+    def threatened_columns(self):
+        """The columns where the opponent would connect four if it were its turn."""
+        threats = winning_cells(self.current ^ self.mask, self.mask) & (self.mask + BOTTOM)
+        return [column for column in self.playable_columns() if threats & _COLUMN_MASKS[column]]
+
     def child(self, column):
         """A new position: this one after a move in column, which must have room."""
         child = self.copy()
@@ -457,6 +470,30 @@ class Solver:
                 scores.append(-self._solve(child.current, child.mask, child.moves))
         return scores
 
+    def best_moves(self, position):
+        """The columns with the best score, found faster than by scoring every move exactly."""
+        if position.over:
+            return []
+        best = self.score(position)
+        self.book  # loads the shared book on first use, for _negamax to find in self._book
+        columns = []
+        for column in position.playable_columns():
+            if position.is_winning_move(column):
+                if (CELLS + 1 - position.moves) // 2 == best:
+                    columns.append(column)
+                continue
+            child = position.child(column)
+            if winning_cells(child.current, child.mask) & (child.mask + BOTTOM) & BOARD:
+                # The opponent would win at once: best only if every move loses so.
+                if -((CELLS + 1 - child.moves) // 2) == best:
+                    columns.append(column)
+                continue
+            # One null-window search tells whether the move's score, minus the
+            # child's, reaches the best score: whether the child's is at most -best.
+            if self._negamax(child.current, child.mask, child.moves, -best, -best + 1) <= -best:
+                columns.append(column)
+        return columns
+
     def best_move(self, position):
         """A column with the best score, the most central of them; None if the game is over."""
         scores = self.scores(position)
@@ -465,6 +502,7 @@ class Solver:
 
     def _solve(self, current, mask, moves):
         """The exact score of a position that isn't over."""
+        self.book  # loads the shared book on first use, for _negamax to find in self._book
         # Step 2: a player who can win at once does, so negamax never has to
         # look for an immediate win.
         if winning_cells(current, mask) & (mask + BOTTOM) & BOARD:
