@@ -30,9 +30,11 @@ from websockets.asyncio.server import ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.frames import CloseCode
 
+import computer
 import page
 from connect4 import PLAYER1, PLAYER2, Connect4
 from hardening import LIMITS, MAX_SIZE, GameConnection, check_request, connection_slot
+from solver_pool import Busy, SearchPool
 
 log = logging.getLogger("connect4")
 
@@ -42,6 +44,9 @@ log = logging.getLogger("connect4")
 JOIN = {}  # join key -> Room, while the game lasts
 WATCH = {}  # watch key -> Room, the same rooms
 SEATS = {}  # seat token -> Room, the same rooms again
+
+SEARCHES = SearchPool()  # where computer players think, away from the event loop
+COMPUTER_DELAY = 0.5  # seconds a computer's move takes at least, to look natural
 
 
 @dataclasses.dataclass(eq=False)
@@ -54,11 +59,17 @@ class Seat:
     connection: ServerConnection | None = None
     left_at: float = 0.0  # the event loop's time when the connection closed
     wins: int = 0
+    computer: str | None = None  # a computer player's level; it has no connection
+
+    @property
+    def present(self):
+        """Tell whether the player is at the game: connected, or a computer."""
+        return self.connection is not None or self.computer is not None
 
     def is_abandoned(self):
         """Tell whether the player left longer ago than the grace period."""
         elapsed = asyncio.get_running_loop().time() - self.left_at
-        return self.connection is None and elapsed >= LIMITS.grace
+        return not self.present and elapsed >= LIMITS.grace
 
 
 @dataclasses.dataclass(eq=False)
@@ -74,6 +85,7 @@ class Room:
     connected: set = dataclasses.field(default_factory=set)  # players and spectators
     history: list = dataclasses.field(default_factory=list)  # this game's events, encoded
     rematch: set = dataclasses.field(default_factory=set)  # players asking for one
+    analysis: asyncio.Future | None = None  # of the finished game, once asked for
     draws: int = 0
     expiry: asyncio.TimerHandle | None = None  # forgets the room once empty
 
@@ -81,6 +93,10 @@ class Room:
     def seats(self):
         """The seats taken so far."""
         return [seat for seat in (self.host, self.guest) if seat is not None]
+
+    def opponent(self, seat):
+        """The other seat at the game, or None while nobody took it."""
+        return self.guest if seat is self.host else self.host
 
     def score(self):
         """Games won by whoever plays each colour now, and draws."""
@@ -143,6 +159,12 @@ class ServerFull(InvalidEvent):
     reason = "server-full"
 
 
+class AnalysisRefused(InvalidEvent):
+    """The game isn't over, or the server is too busy to analyse it now."""
+
+    reason = "analysis"
+
+
 # The connection handler and the coroutines it routes to.
 
 
@@ -174,6 +196,8 @@ async def handler(websocket):
                         await join(websocket, event["join"])
                     elif "watch" in event:
                         await watch(websocket, event["watch"])
+                    elif "computer" in event:
+                        await start(websocket, *computer_game(event))
                     else:
                         await start(websocket)
                     return
@@ -188,20 +212,23 @@ async def handler(websocket):
             pass  # the client went away or broke the protocol; websockets closed it
 
 
-async def start(websocket):
-    """Create a game and seat the connection as red; it receives the join and watch keys."""
+async def start(websocket, computer_level=None, player=PLAYER1):
+    """Create a game and seat the connection as red, or as player against the computer."""
     if len(JOIN) >= LIMITS.games:
         raise ServerFull("The server has as many games as it can hold. Try again later.")
     room = Room(
         join_key=secrets.token_urlsafe(12),
         watch_key=secrets.token_urlsafe(12),
         number=next(_room_numbers),
-        host=Seat(PLAYER1),
+        host=Seat(player),
     )
     JOIN[room.join_key] = room
     WATCH[room.watch_key] = room
     SEATS[room.host.token] = room
     log.info("game %d: started", room.number)
+    if computer_level is not None:
+        room.guest = Seat(other(player), computer=computer_level)
+        let_computer_move(room)  # it starts when it plays red
     with attending(websocket, room, room.host):
         await play(websocket, room, room.host)
 
@@ -247,9 +274,11 @@ async def play(websocket, room, seat):
             event = parse(message)
             if event["type"] == "init":
                 raise AlreadyInGame("You're already in a game. Open a new page for another.")
-            if seat is None:
+            if event["type"] == "analyse":
+                send_analysis(websocket, room)
+            elif seat is None:
                 raise NotAPlayer("You're watching this game: only the players can play.")
-            if event["type"] == "play":
+            elif event["type"] == "play":
                 move(room, seat, event)
             else:
                 rematch(room, seat)
@@ -271,6 +300,7 @@ def move(room, seat, event):
         raise IllegalMove(str(exc)) from None
     announce(room, play_event(seat.player, event["column"], row))
     if not room.game.over:
+        let_computer_move(room)
         return
     if room.game.winner is not None:
         seat.wins += 1
@@ -290,10 +320,15 @@ def rematch(room, seat):
         raise RematchRefused("You asked already. Waiting for your opponent.")
     room.rematch.add(seat.player)
     broadcast(room.connected, encode(type="rematch", player=seat.player))
+    opponent = room.opponent(seat)
+    if opponent is not None and opponent.computer is not None:  # it always wants another game
+        room.rematch.add(opponent.player)
+        broadcast(room.connected, encode(type="rematch", player=opponent.player))
     if len(room.rematch) < 2:
         return
     # Red moves first, so swapping colours alternates who starts.
     room.game, room.history, room.rematch = Connect4(), [], set()
+    room.analysis = None
     for seat in room.seats:
         seat.player = other(seat.player)
         if seat.connection is not None:
@@ -301,11 +336,82 @@ def rematch(room, seat):
     # The score is by colour, which just swapped: say who the host is now.
     announce(room, encode(type="reset", score=room.score(), host=room.host.player))
     log.info("game %d: rematch", room.number)
+    let_computer_move(room)
 
 
 def other(player):
     """The opponent's colour."""
     return PLAYER2 if player == PLAYER1 else PLAYER1
+
+
+# Computer players: a seat without a connection, whose moves come from the
+# solver, in another process, and enter the game as a person's do.
+
+
+def computer_game(event):
+    """Read the level and the person's colour from an init asking to play the computer."""
+    level, player = event["computer"], event.get("player", PLAYER1)
+    if not isinstance(level, str) or level not in computer.LEVELS:
+        raise InvalidEvent(f"The computer's levels are {', '.join(computer.LEVELS)}.")
+    if player not in (PLAYER1, PLAYER2):
+        raise InvalidEvent(f'"player" is "{PLAYER1}" or "{PLAYER2}".')
+    return level, player
+
+
+def let_computer_move(room):
+    """If a computer is to move, have it think, then play, in the background."""
+    if room.game.over:
+        return
+    for seat in room.seats:
+        if seat.computer is not None and seat.player == room.game.next_player:
+            in_background(computer_move(room, seat))
+
+
+async def computer_move(room, seat):
+    """Find the computer's move and play it after a short, natural pause."""
+    game, moves = room.game, len(room.game.columns)
+    thinking = asyncio.create_task(SEARCHES.choose_move(game.columns, seat.computer))
+    # The pause runs while the solver thinks: a quick search still takes it.
+    await asyncio.sleep(COMPUTER_DELAY)
+    try:
+        column = await thinking
+    except Exception:  # a bug in the solver, or a worker that died
+        log.exception("game %d: the computer couldn't choose a move", room.number)
+        return
+    # Nothing else can move meanwhile, but the game may be gone or replaced.
+    if room.game is game and len(game.columns) == moves and JOIN.get(room.join_key) is room:
+        move(room, seat, {"column": column})
+
+
+def send_analysis(websocket, room):
+    """Send a connection the analysis of the finished game, computed once per game."""
+    if not room.game.over:
+        raise AnalysisRefused("The analysis opens when the game is over.")
+    if room.analysis is None:
+        room.analysis = asyncio.ensure_future(analysis_event(room))
+    in_background(deliver_analysis(websocket, room, room.analysis))
+
+
+async def analysis_event(room):
+    """Analyse the room's game in a worker and encode the event that tells it."""
+    columns = list(room.game.columns)
+    scores = await SEARCHES.analyse(columns)
+    return encode(type="analysis", columns=columns, scores=scores)
+
+
+async def deliver_analysis(websocket, room, analysis):
+    """Send the analysis to a connection once it's ready, or say why it isn't."""
+    try:
+        message = await analysis
+    except Busy:
+        if room.analysis is analysis:
+            room.analysis = None  # try again on the next request
+        message = encode(
+            type="error",
+            message="The server is busy analysing other games. Try again in a moment.",
+            reason=AnalysisRefused.reason,
+        )
+    send_now(websocket, message)
 
 
 # Connections coming to a game and leaving it.
@@ -397,8 +503,8 @@ def parse(message):
         raise InvalidEvent("That message isn't valid JSON.") from None
     if not isinstance(event, dict):
         raise InvalidEvent("An event must be a JSON object.")
-    if event.get("type") not in ("init", "play", "rematch"):
-        raise InvalidEvent('An event needs a "type": "init", "play" or "rematch".')
+    if event.get("type") not in ("init", "play", "rematch", "analyse"):
+        raise InvalidEvent('An event needs a "type": "init", "play", "rematch" or "analyse".')
     return event
 
 
@@ -418,13 +524,11 @@ def play_event(player, column, row):
 
 def init_event(room, seat):
     """The event telling a player its colour, the game's keys and its seat token."""
-    return encode(
-        type="init",
-        join=room.join_key,
-        watch=room.watch_key,
-        player=seat.player,
-        token=seat.token,
-    )
+    event = dict(join=room.join_key, watch=room.watch_key, player=seat.player, token=seat.token)
+    opponent = room.opponent(seat)
+    if opponent is not None and opponent.computer is not None:
+        event["computer"] = opponent.computer  # the opponent's level
+    return encode(type="init", **event)
 
 
 async def error(websocket, exc):
@@ -441,7 +545,7 @@ def announce(room, message):
 def replay(websocket, room):
     """Bring a connection up to date: who is here, this game's events, rematch requests."""
     for seat in room.seats:
-        if seat.connection not in (None, websocket):
+        if seat.present and seat.connection is not websocket:
             send_now(websocket, encode(type="joined", player=seat.player))
     for message in room.history:
         send_now(websocket, message)
@@ -496,6 +600,7 @@ async def main(args):
     stop = asyncio.Event()
     stop_on_signals(stop)
     async with contextlib.AsyncExitStack() as servers:
+        servers.callback(SEARCHES.close)  # last: searches end after the games
         # The page first: the WebSocket server accepts pages from its port.
         front_end, page_port = None, args.http_port
         if args.http:
@@ -647,6 +752,14 @@ def parse_args(argv=None):
         help="how long a seat, and a game nobody is in, wait for players to come back "
         f"(default: {LIMITS.grace:g})",
     )
+    parser.add_argument(
+        "--computer-delay",
+        type=float,
+        default=COMPUTER_DELAY,
+        metavar="SECONDS",
+        help="the least time a computer player takes to move, to look natural "
+        f"(default: {COMPUTER_DELAY:g})",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every event")
     return parser.parse_args(argv)
 
@@ -656,6 +769,8 @@ def run(argv=None):
     args = parse_args(argv)
     LIMITS.games, LIMITS.connections = args.max_games, args.max_connections
     LIMITS.grace = args.grace
+    global COMPUTER_DELAY
+    COMPUTER_DELAY = args.computer_delay
     logging.basicConfig(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         level=logging.DEBUG if args.verbose else logging.INFO,

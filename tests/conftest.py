@@ -73,6 +73,19 @@ def no_grace_period(monkeypatch):
     monkeypatch.setattr(app.LIMITS, "grace", 0)
 
 
+@pytest.fixture(autouse=True)
+def no_computer_delay(monkeypatch):
+    """Let computer players move as soon as they know their move."""
+    monkeypatch.setattr(app, "COMPUTER_DELAY", 0)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def search_pool():
+    """Stop the solver's worker processes, if a test started them, after the tests."""
+    yield app.SEARCHES
+    app.SEARCHES.close()
+
+
 @pytest.fixture
 async def server():
     """Run the game's WebSocket server on an ephemeral port on the loopback."""

@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import json
+import random
 import logging
 import os
 import signal
@@ -15,6 +16,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 import app
+from connect4 import Connect4
+from solver import Position, Solver
 from conftest import (
     DRAW, MS, RED_WINS, ROOT, assert_nothing_received, http_get, receive, send,
 )
@@ -735,3 +738,206 @@ async def test_a_resumed_player_gets_its_colour_after_a_rematch(game, client, gr
     await game.yellow.close()
     _, init = await seated(client, join=game.join_key, token=guest_token)
     assert init["player"] == "red"
+
+
+# Playing the computer.
+
+
+async def computer_game(client, level, **init):
+    """Start a game against the computer; return the connection and its init event."""
+    person = await client()
+    await send(person, type="init", computer=level, **init)
+    event = await receive(person)
+    assert event["type"] == "init", event
+    return person, event
+
+
+async def play_to_the_end(websocket, me, choose):
+    """Play the person's moves with choose(columns) until the game ends; return the columns and the last event."""
+    columns = []
+    while True:
+        event = await receive(websocket, timeout=10_000 * MS)
+        if event["type"] in ("win", "draw"):
+            return columns, event
+        if event["type"] == "play":
+            columns.append(event["column"])
+            if event["player"] == me:
+                continue
+        elif event["type"] != "init" and event["type"] != "reset":
+            continue
+        if len(columns) % 2 == (0 if me == "red" else 1):
+            await send(websocket, type="play", column=choose(columns))
+
+
+def first_free_column(columns):
+    """The leftmost column that isn't full."""
+    return next(column for column in range(7) if columns.count(column) < 6)
+
+
+@pytest.mark.parametrize("level", ["easy", "medium", "perfect"])
+async def test_a_whole_game_against_each_level(client, level):
+    person, init = await computer_game(client, level)
+    assert init["player"] == "red" and init["computer"] == level
+    await send(person, type="play", column=first_free_column([]))
+    columns, result = await play_to_the_end(person, "red", first_free_column)
+    # Every other move was the computer's, and the game ended by the rules.
+    game = Connect4()
+    for column in columns:
+        game.play(game.next_player, column)
+    assert game.over
+    assert result == ({"type": "draw"} if game.draw else {"type": "win", "player": game.winner})
+
+
+async def test_the_person_may_play_yellow_and_perfect_red_opens_in_the_centre(client):
+    person, init = await computer_game(client, "perfect", player="yellow")
+    assert init["player"] == "yellow"
+    assert await receive(person, timeout=10_000 * MS) == {
+        "type": "play", "player": "red", "column": 3, "row": 0,
+    }
+
+
+async def test_best_play_as_yellow_still_loses_to_perfect_red_at_the_41st_checker(client):
+    solver = Solver()
+    person, _ = await computer_game(client, "perfect", player="yellow")
+
+    def best(columns):
+        return solver.best_move(Position.from_columns(columns))
+
+    columns, result = await play_to_the_end(person, "yellow", best)
+    # Red wins the solved game as late as yellow's best defence allows.
+    assert result == {"type": "win", "player": "red"}
+    assert len(columns) == 41
+
+
+async def test_perfect_never_lets_a_winning_position_slip(client):
+    # The person plays badly: whatever it does, once red can force a win it
+    # keeps that win, move after move.
+    solver = Solver()
+    person, _ = await computer_game(client, "perfect", player="yellow")
+    columns, result = await play_to_the_end(person, "yellow", first_free_column)
+    assert result == {"type": "win", "player": "red"}
+    for moves in range(0, len(columns), 2):  # each position where red moved
+        position = Position.from_columns(columns[:moves])
+        assert solver.scores(position)[columns[moves]] == solver.score(position)
+
+
+def greedy(rng):
+    """A simple player: win if it can, block if it must, else play anywhere."""
+
+    def choose(columns):
+        position = Position.from_columns(columns)
+        return rng.choice(
+            position.winning_columns()
+            or position.threatened_columns()
+            or position.playable_columns()
+        )
+
+    return choose
+
+
+async def test_the_easy_level_mostly_loses_to_a_greedy_player(client):
+    rng = random.Random(4)
+    results = []
+    for _ in range(10):
+        person, _ = await computer_game(client, "easy")
+        await send(person, type="play", column=3)
+        _, result = await play_to_the_end(person, "red", greedy(rng))
+        results.append(result)
+        await person.close()
+    assert results.count({"type": "win", "player": "red"}) >= 7, results
+
+
+async def test_a_rematch_against_the_computer_starts_at_once_and_it_moves_first(client):
+    person, _ = await computer_game(client, "medium")
+    await send(person, type="play", column=0)
+    await play_to_the_end(person, "red", first_free_column)
+    await send(person, type="rematch")
+    assert await receive(person) == {"type": "rematch", "player": "red"}
+    assert await receive(person) == {"type": "rematch", "player": "yellow"}
+    init = await receive(person)
+    assert init["type"] == "init" and init["player"] == "yellow"
+    assert (await receive(person))["type"] == "reset"
+    # Red, the computer now, opens the new game.
+    event = await receive(person, timeout=10_000 * MS)
+    assert event["type"] == "play" and event["player"] == "red"
+
+
+async def test_a_player_resumes_a_game_against_the_computer(client, grace):
+    person, init = await computer_game(client, "perfect")
+    await send(person, type="play", column=3)
+    assert (await receive(person))["player"] == "red"
+    reply = await receive(person, timeout=10_000 * MS)
+    assert reply["player"] == "yellow"
+    await person.close()
+    person, init = await seated(client, token=init["token"])
+    assert init["computer"] == "perfect"
+    assert await receive(person) == {"type": "joined", "player": "yellow"}
+    assert await receive(person) == {"type": "play", "player": "red", "column": 3, "row": 0}
+    assert await receive(person) == reply
+    await send(person, type="play", column=3)
+    assert (await receive(person))["player"] == "red"
+    assert (await receive(person, timeout=10_000 * MS))["player"] == "yellow"
+
+
+async def test_spectators_watch_the_computer_play(client):
+    person, init = await computer_game(client, "medium")
+    spectator = await client()
+    await send(spectator, type="init", watch=init["watch"])
+    assert await receive(spectator) == {"type": "joined", "player": "red"}
+    assert await receive(spectator) == {"type": "joined", "player": "yellow"}
+    await send(person, type="play", column=3)
+    assert (await receive(spectator))["player"] == "red"
+    assert (await receive(spectator, timeout=10_000 * MS))["player"] == "yellow"
+
+
+async def test_nobody_takes_the_computers_seat_with_the_join_link(client):
+    _, init = await computer_game(client, "easy")
+    intruder = await client()
+    await send(intruder, type="init", join=init["join"])
+    assert (await receive(intruder))["reason"] == "seat-taken"
+
+
+@pytest.mark.parametrize(
+    "init",
+    [
+        {"computer": "grandmaster"},
+        {"computer": None},
+        {"computer": ["perfect"]},
+        {"computer": "easy", "player": "blue"},
+        {"computer": "easy", "player": ["red"]},
+    ],
+)
+async def test_a_bad_computer_game_request_gets_an_error(client, init):
+    websocket = await client()
+    await send(websocket, type="init", **init)
+    event = await receive(websocket)
+    assert event["type"] == "error" and event["reason"] == "invalid"
+
+
+# The analysis of a finished game.
+
+
+async def test_the_analysis_scores_every_move_of_every_position(game):
+    await game.play_all(RED_WINS)
+    for websocket in game.everyone:
+        await receive(websocket)  # win
+    solver = Solver()
+    await send(game.spectator, type="analyse")
+    analysis = await receive(game.spectator, timeout=10_000 * MS)
+    assert analysis["type"] == "analysis" and analysis["columns"] == RED_WINS
+    assert len(analysis["scores"]) == len(RED_WINS) + 1
+    for moves, scores in enumerate(analysis["scores"][:-1]):
+        assert scores == solver.scores(Position.from_columns(RED_WINS[:moves]))
+    assert analysis["scores"][-1] == [None] * 7  # the game is over
+    # Red's winning move scores as a win with red's 4th checker.
+    assert analysis["scores"][-2][0] == 18
+    # Players may ask too, and get the same answer.
+    await send(game.red, type="analyse")
+    assert await receive(game.red, timeout=10_000 * MS) == analysis
+
+
+async def test_no_analysis_before_the_game_is_over(game):
+    await game.play("red", 3)
+    await send(game.red, type="analyse")
+    event = await receive(game.red)
+    assert event["type"] == "error" and event["reason"] == "analysis"

@@ -1,0 +1,709 @@
+"""An exact Connect Four solver, after Pascal Pons's "Solving Connect Four".
+
+  python solver.py 4453          analyse the position after the moves 4, 4, 5, 3
+  python solver.py --json 44 -   one JSON object per position; `-` reads stdin
+
+Positions are written as Pons writes them: the columns played, in order, as
+digits 1 to 7 from left to right, red first. The empty string is the empty
+board. Internally, and in `Position.from_columns`, columns are numbered 0 to 6
+like `connect4.Connect4.columns`.
+
+Scores (Pons's convention) are from the side to move's point of view:
+
+- 0 is a draw;
+- a win scores 22 minus the number of checkers the winner will have played
+  when it connects four: 18 for a win with one's 4th checker, 1 for a win with
+  one's 21st and last;
+- a loss scores minus the opponent's win score.
+
+So with `checkers` on the board and a score s > 0, the side to move wins with
+its (22 - s)-th checker, that is after dropping 22 - s - checkers // 2 more
+checkers, the winning one included; with s < 0, the opponent wins after
+dropping 22 + s - (checkers + 1) // 2 more. The score of a move is the score
+of the position that it leads to, negated: the score of that move for the
+player making it, counted from the position before it.
+
+The solver is built up in the steps of Pons's tutorial, each marked "Step" in
+a comment: a bitboard position, negamax with alpha-beta pruning, a null-window
+search for the exact score, centre-first move ordering, anticipation of losses,
+a transposition table of bounds, ordering by threats created, and an opening
+book. Every step makes the search faster; none makes it less exact.
+
+"""
+
+import argparse
+import bisect
+import json
+import logging
+import sys
+import time
+from array import array
+
+__all__ = [
+    "WIDTH",
+    "HEIGHT",
+    "InvalidPosition",
+    "Position",
+    "TranspositionTable",
+    "OpeningBook",
+    "opening_book",
+    "Solver",
+]
+
+logger = logging.getLogger(__name__)
+
+WIDTH, HEIGHT = 7, 6
+CELLS = WIDTH * HEIGHT
+
+# Step 1: a bitboard position.
+#
+# As in connect4.py, a set of cells is one integer. Column c owns the bits
+# c*7 to c*7+6: bit c*7+r is the cell at row r (row 0 is the bottom), and bit
+# c*7+6 is a sentinel that stays empty, so that a line can't wrap from the top
+# of one column into the bottom of the next.
+#
+#   .  .  .  .  .  .  .      6 13 20 27 34 41 48   <- sentinels
+#   .  .  .  .  .  .  .      5 12 19 26 33 40 47
+#   .  .  .  .  .  .  .      4 11 18 25 32 39 46
+#   .  .  .  .  .  .  .      3 10 17 24 31 38 45
+#   .  .  .  .  .  .  .      2  9 16 23 30 37 44
+#   .  .  .  .  .  .  .      1  8 15 22 29 36 43
+#   .  .  .  .  .  .  .      0  7 14 21 28 35 42
+#
+# A position is two such sets: `mask`, the occupied cells, and `current`, the
+# checkers of the player to move. The opponent's are current ^ mask. Adding
+# BOTTOM to mask carries each column's run of ones up to its first empty cell,
+# so (mask + BOTTOM) & BOARD is the cell where each column takes its next
+# checker.
+_STRIDE = HEIGHT + 1
+BOTTOM = sum(1 << column * _STRIDE for column in range(WIDTH))
+BOARD = BOTTOM * ((1 << HEIGHT) - 1)
+_COLUMN_MASKS = tuple(((1 << HEIGHT) - 1) << column * _STRIDE for column in range(WIDTH))
+_TOP_CELLS = tuple(1 << (HEIGHT - 1 + column * _STRIDE) for column in range(WIDTH))
+
+# Step 4: centre-first move ordering. A checker in a central column belongs to
+# more lines of four than one on the side, so central moves are more often
+# the best ones, and alpha-beta prunes most when it tries the best move first.
+COLUMN_ORDER = tuple(WIDTH // 2 + (1 - 2 * (i % 2)) * (i + 1) // 2 for i in range(WIDTH))
+# Among moves that create as many threats (step 7), the more central goes first.
+_CENTRALITY = {column: WIDTH - rank for rank, column in enumerate(COLUMN_ORDER)}
+_MOVE_BITS = (1 << CELLS + WIDTH) - 1  # the 49 bits of a set of cells
+
+# The bounds of every score: the earliest win is with one's 4th checker, and a
+# player who can win at once is scored before the search starts (step 2).
+MAX_SCORE = (CELLS + 1) // 2 - 3
+MIN_SCORE = -MAX_SCORE
+
+
+def winning_cells(checkers, mask):
+    """The empty cells where one more of these checkers would make four in a row."""
+    # Three checkers in a line plus an empty cell at either end, or in the gap
+    # of a line of four with one missing. Shifts: 1 is up a column, 7 across a
+    # row, 6 and 8 along the two diagonals (see the layout above). This is
+    # the search's hottest function: unrolled, it runs in half the time.
+    cells = (checkers << 1) & (checkers << 2) & (checkers << 3)  # three below
+    pair = (checkers << 7) & (checkers << 14)  # across: two on the left
+    cells |= pair & (checkers << 21)
+    cells |= pair & (checkers >> 7)
+    pair = (checkers >> 7) & (checkers >> 14)  # two on the right
+    cells |= pair & (checkers << 7)
+    cells |= pair & (checkers >> 21)
+    pair = (checkers << 6) & (checkers << 12)  # falling diagonal: two up-left
+    cells |= pair & (checkers << 18)
+    cells |= pair & (checkers >> 6)
+    pair = (checkers >> 6) & (checkers >> 12)  # two down-right
+    cells |= pair & (checkers << 6)
+    cells |= pair & (checkers >> 18)
+    pair = (checkers << 8) & (checkers << 16)  # rising diagonal: two down-left
+    cells |= pair & (checkers << 24)
+    cells |= pair & (checkers >> 8)
+    pair = (checkers >> 8) & (checkers >> 16)  # two up-right
+    cells |= pair & (checkers << 8)
+    cells |= pair & (checkers >> 24)
+    return cells & (BOARD ^ mask)
+
+
+def has_four(checkers):
+    """Tell whether these checkers hold four in a row."""
+    for shift in (1, _STRIDE, _STRIDE - 1, _STRIDE + 1):
+        pairs = checkers & (checkers >> shift)
+        if pairs & (pairs >> 2 * shift):
+            return True
+    return False
+
+
+class InvalidPosition(ValueError):
+    """A sequence of moves that can't be played."""
+
+
+class Position:
+    """A Connect Four position: the checkers of the side to move, and all checkers.
+
+    Build it from Pons's move string, Position("4453"), or from 0-based
+    columns, Position.from_columns([3, 3, 4, 2]). Either raises InvalidPosition
+    for a move that isn't a column, a move into a full column, or a move after
+    someone connected four. A position where someone just connected four is
+    valid: the game is over and `won` is true.
+
+    """
+
+    __slots__ = ("current", "mask", "moves", "won")
+
+    def __init__(self, moves=""):
+        self.current = self.mask = self.moves = 0
+        self.won = False
+        columns = []
+        for character in moves:
+            if character not in "1234567":
+                raise InvalidPosition(f"{character!r} is not a column: columns are 1 to {WIDTH}")
+            columns.append(int(character) - 1)
+        self._play_all(columns, first_column=1)
+
+    @classmethod
+    def from_columns(cls, columns):
+        """The position after these moves, columns numbered 0 to 6."""
+        position = cls()
+        for column in columns:
+            # bool is an int, but True is not a column.
+            if type(column) is not int or not 0 <= column < WIDTH:
+                raise InvalidPosition(f"{column!r} is not a column: columns are 0 to {WIDTH - 1}")
+        position._play_all(columns, first_column=0)
+        return position
+
+    def _play_all(self, columns, first_column):
+        """Play columns in turn, or raise InvalidPosition naming the move that can't be played."""
+        for index, column in enumerate(columns, 1):
+            if self.won:
+                raise InvalidPosition(f"move {index} comes after the game was won")
+            if not self.can_play(column):
+                raise InvalidPosition(f"move {index} is into column {column + first_column}, full")
+            self.won = self.is_winning_move(column)
+            self.play(column)
+
+    @property
+    def over(self):
+        """True once someone connected four or the board is full."""
+        return self.won or self.moves == CELLS
+
+    def can_play(self, column):
+        """Tell whether column has room for one more checker."""
+        return not self.mask & _TOP_CELLS[column]
+
+    def play(self, column):
+        """Drop a checker of the side to move into column, which must have room."""
+        # The opponent moves next: its checkers are the ones that aren't ours.
+        self.current ^= self.mask
+        self.mask |= self.mask + (1 << column * _STRIDE)
+        self.moves += 1
+
+    def is_winning_move(self, column):
+        """Tell whether the side to move connects four by playing column."""
+        return bool(winning_cells(self.current, self.mask) & self._landing(column))
+
+    def playable_columns(self):
+        """The columns with room for a checker, none once the game is over."""
+        return [] if self.won else [column for column in range(WIDTH) if self.can_play(column)]
+
+    def winning_columns(self):
+        """The columns where the side to move would connect four at once."""
+        return [column for column in self.playable_columns() if self.is_winning_move(column)]
+
+    def threatened_columns(self):
+        """The columns where the opponent would connect four if it were its turn."""
+        threats = winning_cells(self.current ^ self.mask, self.mask) & (self.mask + BOTTOM)
+        return [column for column in self.playable_columns() if threats & _COLUMN_MASKS[column]]
+
+    def child(self, column):
+        """A new position: this one after a move in column, which must have room."""
+        child = self.copy()
+        child.won = self.is_winning_move(column)
+        child.play(column)
+        return child
+
+    def copy(self):
+        """A copy of this position, to play on without changing this one."""
+        position = Position.__new__(Position)
+        position.current, position.mask = self.current, self.mask
+        position.moves, position.won = self.moves, self.won
+        return position
+
+    def mirror(self):
+        """The position reflected left to right, which has the same score."""
+        mirrored = Position.__new__(Position)
+        mirrored.current, mirrored.mask = _mirror(self.current), _mirror(self.mask)
+        mirrored.moves, mirrored.won = self.moves, self.won
+        return mirrored
+
+    def _landing(self, column):
+        """The cell where column's next checker lands."""
+        return (self.mask + BOTTOM) & _COLUMN_MASKS[column]
+
+    def __eq__(self, other):
+        if not isinstance(other, Position):
+            return NotImplemented
+        return (self.current, self.mask) == (other.current, other.mask)
+
+    def __hash__(self):
+        return hash((self.current, self.mask))
+
+    def __str__(self):
+        """The board, top row first: x for red, o for yellow, . for an empty cell."""
+        red = self.current if self.moves % 2 == 0 else self.current ^ self.mask
+        rows = []
+        for row in reversed(range(HEIGHT)):
+            cells = [1 << column * _STRIDE + row for column in range(WIDTH)]
+            rows.append(" ".join("." if not cell & self.mask else "x" if cell & red else "o" for cell in cells))
+        return "\n".join(rows)
+
+
+def _mirror(cells):
+    """A set of cells reflected left to right."""
+    column_bits = (1 << _STRIDE) - 1
+    mirrored = 0
+    for column in range(WIDTH):
+        mirrored |= (cells >> column * _STRIDE & column_bits) << (WIDTH - 1 - column) * _STRIDE
+    return mirrored
+
+
+# Step 6: a transposition table. The same position is reached by many orders
+# of the same moves; the table remembers what the search learned about each,
+# so that it is searched once. It is an array of fixed size: a position's slot
+# is its key modulo the size, and a newer entry replaces an older one in the
+# same slot. Each entry holds the whole key, so that a position never reads
+# another's entry.
+#
+# The key is current + mask: in each column, mask + BOTTOM is a single bit
+# just above the top checker and current's bits lie below it, so
+# current + mask + BOTTOM tells every position apart, and so does
+# current + mask, which differs from it by a constant. It fits in 49 bits.
+#
+# An entry is key << 8 | bound << 6 | (score - MIN_SCORE + 1): whether the
+# score is an upper or a lower bound (step 8), and a score offset to be
+# positive, so that an entry of 0 means "nothing known".
+_UPPER, _LOWER = 1, 2
+_SCORE_BITS = 6
+_SCORE_MASK = (1 << _SCORE_BITS) - 1
+
+
+class TranspositionTable:
+    """A fixed-size table of score bounds by position key, the newest entry winning a slot."""
+
+    __slots__ = ("size", "entries")
+
+    def __init__(self, size):
+        self.size = size
+        self.entries = array("q", bytes(8 * size))
+
+    def get(self, key):
+        """The bound stored for key, as (kind, score), or None."""
+        entry = self.entries[key % self.size]
+        if entry >> 8 != key or not entry & 0xFF:
+            return None
+        return entry >> _SCORE_BITS & 3, (entry & _SCORE_MASK) + MIN_SCORE - 1
+
+    def put(self, key, kind, score):
+        """Remember that score bounds the score of key's position; kind is _UPPER or _LOWER."""
+        self.entries[key % self.size] = key << 8 | kind << _SCORE_BITS | score - MIN_SCORE + 1
+
+    def clear(self):
+        """Forget every entry."""
+        self.entries = array("q", bytes(8 * self.size))
+
+    @property
+    def used(self):
+        """How many slots hold an entry."""
+        return self.size - self.entries.count(0)
+
+
+# Step 9: an opening book. Early positions are the slowest to search: the
+# game tree below them is the largest. The `bitbully-databases` package (MIT)
+# ships the exact score of every position with 12 checkers, so the search
+# stops at 12 checkers instead of going on to the end of the game.
+#
+# Its file holds 5-byte records sorted by position code: a big-endian signed
+# 32-bit code, then a signed byte, the distance to the end of the game. The
+# code lists the columns left to right, each cell bottom to top as 10 for a
+# checker of the player who moved first and 11 for the other's, a 0 closing
+# each column and one more 0 at the end: 12 * 2 + 7 + 1 = 32 bits. Only one
+# of a position and its mirror image is stored. The value is from the first
+# player's view, who is to move at 12 checkers; Pons's score is (d - 69) / 2
+# for d > 0, (d + 68) / 2 for d < 0, and a draw for 0.
+BOOK_CHECKERS = 12
+BOOK_FILE = "book_12ply_distances.dat"
+_RECORD = 5
+
+
+class OpeningBook:
+    """The exact scores of positions with 12 checkers: sorted codes and their values."""
+
+    __slots__ = ("codes", "values")
+
+    def __init__(self, records):
+        """Read records in the file's format: 5 bytes each, sorted by code."""
+        # Slicing the bytes once per byte position is much faster than a loop.
+        count = len(records) // _RECORD
+        code_bytes = bytearray(4 * count)
+        for byte in range(4):
+            code_bytes[byte::4] = records[byte::_RECORD]
+        self.codes = array("i")
+        self.codes.frombytes(code_bytes)
+        if sys.byteorder == "little":
+            self.codes.byteswap()
+        self.values = array("b")
+        self.values.frombytes(records[4::_RECORD])
+
+    @classmethod
+    def from_package(cls):
+        """Load the book from the bitbully-databases package; raise ImportError or OSError."""
+        from importlib.resources import files
+
+        return cls(files("bitbully_databases").joinpath("assets", BOOK_FILE).read_bytes())
+
+    def __len__(self):
+        return len(self.codes)
+
+    def score(self, current, mask):
+        """The exact score of a position with 12 checkers, or None if the book lacks it."""
+        # At 12 checkers the first player is the side to move: `current`.
+        # Each column's code is looked up by the column's key (see step 6).
+        key = current + mask + BOTTOM
+        code = mirrored_code = 0
+        length = 0
+        for column in range(WIDTH):
+            column_code, column_length = _COLUMN_CODES[key >> column * _STRIDE & _COLUMN_BITS]
+            code = code << column_length | column_code
+            mirrored_code |= column_code << length
+            length += column_length
+        for code in (code << 1, mirrored_code << 1):
+            code = code - (1 << 32) if code >= 1 << 31 else code  # stored signed
+            index = bisect.bisect_left(self.codes, code)
+            if index < len(self.codes) and self.codes[index] == code:
+                distance = self.values[index]
+                if distance > 0:
+                    return (distance - 69) // 2
+                if distance < 0:
+                    return (distance + 68) // 2
+                return 0
+        return None
+
+
+def _column_code(column_key):
+    """A column's part of a book code, and its length in bits, from the column's key."""
+    # The key's highest bit sits just above the column's top checker.
+    height = column_key.bit_length() - 1
+    code = 0
+    for row in range(height):
+        code = code << 2 | (0b10 if column_key >> row & 1 else 0b11)
+    return code << 1, 2 * height + 1
+
+
+_COLUMN_BITS = (1 << _STRIDE) - 1
+_COLUMN_CODES = [_column_code(column_key) if column_key else None for column_key in range(1 << _STRIDE)]
+
+
+_book = None
+_book_loaded = False
+
+
+def opening_book():
+    """The opening book, loaded on first use and shared; None if bitbully-databases is missing."""
+    global _book, _book_loaded
+    if not _book_loaded:
+        started = time.perf_counter()
+        try:
+            _book = OpeningBook.from_package()
+        except (ImportError, OSError) as error:
+            logger.warning("no opening book (%s): early positions will be slow to solve", error)
+        else:
+            seconds = time.perf_counter() - started
+            logger.info("opening book: %d positions loaded in %.2f s", len(_book), seconds)
+        _book_loaded = True
+    return _book
+
+
+# Step 6's table has 2**22 + 15 slots by default, a prime so that keys spread
+# over every slot: 32 MiB, enough to keep the positions of the slowest searches.
+DEFAULT_TABLE_SIZE = 4_194_319
+
+
+class Solver:
+    """An exact solver; it keeps a transposition table, reused from one position to the next.
+
+    `book` is True for the shared opening book (if bitbully-databases is
+    installed), False for none, or an OpeningBook.
+
+    """
+
+    def __init__(self, table_size=DEFAULT_TABLE_SIZE, book=True):
+        self.table = TranspositionTable(table_size)
+        self._book = book
+        self.nodes = 0  # positions searched, for benchmarks
+
+    @property
+    def book(self):
+        """The opening book in use, or None."""
+        if self._book is True:
+            self._book = opening_book()
+        return self._book or None
+
+    def score(self, position):
+        """The exact score of position, from the side to move's point of view."""
+        if position.won:
+            # The opponent just connected four, with its ((moves + 1) // 2)-th checker.
+            return -((CELLS + 2 - position.moves) // 2)
+        if position.moves == CELLS:
+            return 0
+        return self._solve(position.current, position.mask, position.moves)
+
+    def scores(self, position):
+        """The exact score of each column's move, None where there is no move to make."""
+        if position.over:
+            return [None] * WIDTH
+        scores = []
+        for column in range(WIDTH):
+            if not position.can_play(column):
+                scores.append(None)
+            elif position.is_winning_move(column):
+                scores.append((CELLS + 1 - position.moves) // 2)
+            else:
+                child = position.child(column)
+                scores.append(-self._solve(child.current, child.mask, child.moves))
+        return scores
+
+    def best_moves(self, position):
+        """The columns with the best score, found faster than by scoring every move exactly."""
+        if position.over:
+            return []
+        best = self.score(position)
+        self.book  # loads the shared book on first use, for _negamax to find in self._book
+        columns = []
+        for column in position.playable_columns():
+            if position.is_winning_move(column):
+                if (CELLS + 1 - position.moves) // 2 == best:
+                    columns.append(column)
+                continue
+            child = position.child(column)
+            if winning_cells(child.current, child.mask) & (child.mask + BOTTOM) & BOARD:
+                # The opponent would win at once: best only if every move loses so.
+                if -((CELLS + 1 - child.moves) // 2) == best:
+                    columns.append(column)
+                continue
+            # One null-window search tells whether the move's score, minus the
+            # child's, reaches the best score: whether the child's is at most -best.
+            if self._negamax(child.current, child.mask, child.moves, -best, -best + 1) <= -best:
+                columns.append(column)
+        return columns
+
+    def best_move(self, position):
+        """A column with the best score, the most central of them; None if the game is over."""
+        scores = self.scores(position)
+        playable = [column for column in COLUMN_ORDER if scores[column] is not None]
+        return max(playable, key=scores.__getitem__, default=None)
+
+    def _solve(self, current, mask, moves):
+        """The exact score of a position that isn't over."""
+        self.book  # loads the shared book on first use, for _negamax to find in self._book
+        # Step 2: a player who can win at once does, so negamax never has to
+        # look for an immediate win.
+        if winning_cells(current, mask) & (mask + BOTTOM) & BOARD:
+            return (CELLS + 1 - moves) // 2
+        # Step 3: a null-window search. A search with the window (alpha, beta) =
+        # (s, s + 1) only tells whether the score is above s, and prunes much
+        # more than a search for the exact score. A binary search on s narrows
+        # the range of possible scores, trying 0 and the halves nearest it
+        # first because scores near 0 are the most common.
+        low, high = -((CELLS - moves) // 2), (CELLS + 1 - moves) // 2
+        while low < high:
+            middle = low + (high - low) // 2
+            if middle <= 0 and low // 2 < middle:
+                middle = low // 2
+            elif middle >= 0 and high // 2 > middle:
+                middle = high // 2
+            score = self._negamax(current, mask, moves, middle, middle + 1)
+            if score <= middle:
+                high = score
+            else:
+                low = score
+        return low
+
+    def _negamax(self, current, mask, moves, alpha, beta):
+        """Score a position that isn't over and where the side to move can't win at once.
+
+        The result is exact if it lies strictly between alpha and beta; if it
+        is alpha or below, the exact score is at most the result; if beta or
+        above, at least the result.
+
+        """
+        self.nodes += 1
+        # Step 9: the book knows the exact score, whatever the window.
+        if moves == BOOK_CHECKERS and self._book:
+            score = self._book.score(current, mask)
+            if score is not None:
+                return score
+
+        # Step 5: anticipate losses. Where the opponent could win next, we
+        # must block; two such cells can't both be blocked. And a move just
+        # below an opponent's winning cell would let the opponent win there.
+        # So only moves that don't lose at once are searched.
+        opponent = current ^ mask
+        threats = winning_cells(opponent, mask)
+        possible = (mask + BOTTOM) & BOARD
+        forced = possible & threats
+        if forced:
+            if forced & (forced - 1):
+                return -((CELLS - moves) // 2)
+            possible = forced
+        possible &= ~(threats >> 1)
+        if not possible:
+            return -((CELLS - moves) // 2)
+        if moves >= CELLS - 2:
+            return 0  # neither player can win with the last two checkers
+
+        # Step 2: alpha-beta. The score lies between the worst and best that
+        # are still possible: the opponent can't win with its next checker,
+        # and we can't with ours (see above). A window beyond them narrows.
+        lowest = -((CELLS - 2 - moves) // 2)
+        if alpha < lowest:
+            alpha = lowest
+            if alpha >= beta:
+                return alpha
+        highest = (CELLS - 1 - moves) // 2
+        # Step 8: the table keeps upper and lower bounds, which narrow the
+        # window the same way. (TranspositionTable's get and put, inlined:
+        # this runs for every position searched.)
+        key = current + mask
+        table = self.table
+        slot = key % table.size
+        entry = table.entries[slot]
+        if entry >> 8 == key and entry & 0xFF:
+            score = (entry & _SCORE_MASK) + MIN_SCORE - 1
+            if entry >> _SCORE_BITS & 3 == _UPPER:
+                if score < highest:
+                    highest = score
+            elif score > alpha:
+                alpha = score
+                if alpha >= beta:
+                    return alpha
+        if beta > highest:
+            beta = highest
+            if alpha >= beta:
+                return beta
+
+        # Step 7: try first the moves that create the most winning cells,
+        # threats that the opponent will have to answer; ties go to the more
+        # central column (step 4). Each move is sorted as one integer,
+        # threats << 52 | centrality << 49 | move: sorting integers is faster
+        # than sorting tuples.
+        candidates = []
+        for column in COLUMN_ORDER:
+            move = possible & _COLUMN_MASKS[column]
+            if move:
+                threats_made = winning_cells(current | move, mask).bit_count()
+                candidates.append(threats_made << 52 | _CENTRALITY[column] << 49 | move)
+        candidates.sort(reverse=True)
+
+        for candidate in candidates:
+            score = -self._negamax(opponent, mask | candidate & _MOVE_BITS, moves + 1, -beta, -alpha)
+            if score >= beta:
+                table.entries[slot] = key << 8 | _LOWER << _SCORE_BITS | score - MIN_SCORE + 1
+                return score
+            if score > alpha:
+                alpha = score
+        table.entries[slot] = key << 8 | _UPPER << _SCORE_BITS | alpha - MIN_SCORE + 1
+        return alpha
+
+
+# The command line.
+
+
+def describe(score, checkers):
+    """A score in words: who wins, with which checker, and in how many more of theirs."""
+    side_to_move = "red" if checkers % 2 == 0 else "yellow"
+    other = "yellow" if side_to_move == "red" else "red"
+    if score == 0:
+        return "draw"
+    if score > 0:
+        checker, played, winner = 22 - score, checkers // 2, side_to_move
+    else:
+        checker, played, winner = 22 + score, (checkers + 1) // 2, other
+    return f"{winner} wins with its checker number {checker}, {checker - played} more"
+
+
+def analyse_line(solver, moves):
+    """Solve the position after moves: (position, score, scores); raise InvalidPosition."""
+    position = Position(moves)
+    # The scores of the moves give the position's score for free.
+    scores = solver.scores(position)
+    playable = [score for score in scores if score is not None]
+    score = max(playable) if playable else solver.score(position)
+    return position, score, scores
+
+
+def format_human(moves, position, score, scores):
+    """The analysis for a reader: the board, the score in words, each move's score."""
+    side = "red" if position.moves % 2 == 0 else "yellow"
+    best = [column + 1 for column in COLUMN_ORDER if scores[column] is not None and scores[column] == score]
+    lines = [
+        f"position {moves or '(empty board)'}: {position.moves} checkers, {side} to move",
+        str(position),
+        f"score {score}: {describe(score, position.moves)}",
+        f"best move: {'column ' + str(best[0]) if best else 'none, the game is over'}",
+        "moves:  " + " ".join(f"{column:>3}" for column in range(1, WIDTH + 1)),
+        "scores: " + " ".join(f"{'-' if s is None else s:>3}" for s in scores),
+    ]
+    return "\n".join(lines)
+
+
+def read_positions(arguments, stdin):
+    """The positions to analyse: the arguments, with `-` replaced by stdin's lines."""
+    for argument in arguments:
+        if argument == "-":
+            for line in stdin:
+                # The first field only, so that files of "moves score" lines can be read.
+                fields = line.split()
+                yield fields[0] if fields else ""
+        else:
+            yield argument
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        prog="python solver.py",
+        description="Solve Connect Four positions exactly: the score of the position and of each move.",
+        epilog=(
+            "A position is the columns played, in order, as digits 1 to 7 from the left, red first;"
+            " the empty string is the empty board. `-` reads positions from stdin, one per line;"
+            " only a line's first field counts and an empty line is the empty board. Scores are"
+            " from the side to move's view: 0 a draw, 22 minus the winner's number of checkers"
+            " for a win, negative for a loss."
+        ),
+    )
+    parser.add_argument("positions", nargs="+", metavar="position", help="moves, or - for stdin")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per position")
+    parser.add_argument("--no-book", action="store_true", help="search without the opening book")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    """Analyse each position given; return 2 if any was invalid, else 0."""
+    args = parse_args(argv)
+    logging.basicConfig(format="%(message)s", level=logging.WARNING)
+    solver = Solver(book=not args.no_book)
+    status = 0
+    for moves in read_positions(args.positions, sys.stdin):
+        try:
+            position, score, scores = analyse_line(solver, moves)
+        except InvalidPosition as error:
+            print(f"solver.py: invalid position {moves!r}: {error}", file=sys.stderr)
+            status = 2
+            continue
+        if args.json:
+            print(json.dumps({"position": moves, "score": score, "scores": scores}))
+        else:
+            print(format_human(moves, position, score, scores), end="\n\n")
+        sys.stdout.flush()
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
