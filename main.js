@@ -313,7 +313,10 @@ function describeAbsence(state, departed, now) {
   }
   if (seconds === 0) {
     const guestLeft = departed.length === 1 && departed[0] === guestColour(state);
-    return guestLeft && state.me === state.host ? "Their seat is free: invite someone else." : "They haven't come back.";
+    if (guestLeft && state.me === state.host) {
+      return "Their seat is free: invite someone else.";
+    }
+    return "They haven't come back.";
   }
   return `${departed.length === 1 ? "Their seat is" : "Their seats are"} held for ${seconds} s.`;
 }
@@ -634,7 +637,8 @@ function renderRematch(button, state) {
 function renderBoard(page) {
   const { elements, state } = page;
   const board = elements.board;
-  const live = isConnected(state) && state.me !== null && !isOver(state) && departedPlayers(state).length === 0;
+  const live =
+    isConnected(state) && state.me !== null && !isOver(state) && departedPlayers(state).length === 0;
   board.dataset.turn = live ? playerToMove(state) : "";
   board.dataset.player = isPlayer(state.me) ? state.me : "";
   board.classList.toggle("my-turn", isMyTurn(state));
@@ -980,6 +984,10 @@ function setProblem(page, connection, problem, detail = "") {
   render(page);
   const status = describeStatus(page.state, Date.now());
   announce(page, `${asSentence(status.headline)} ${status.detail}`.trim());
+  // The board went inert: keyboard users land on the one thing left to do.
+  if (isLost(page.state)) {
+    page.elements.newGameButton.focus();
+  }
 }
 
 function stopConnecting(page, problem, detail = "") {

@@ -672,6 +672,8 @@ def test_a_wrong_join_link_is_explained(open_page):
     expect(headline(stranger)).to_have_text("This game doesn't exist")
     expect(stranger.locator(".board-message")).to_contain_text("doesn't exist")
     expect(visible_new_game_controls(stranger)).to_have_count(1)
+    # Keyboard users land on it.
+    expect(stranger.get_by_role("button", name="New game")).to_be_focused()
     expect(stranger.locator(".share")).to_be_hidden()
     assert_first_page_fits(stranger, PHONE)
     screenshot(stranger, "phone-wrong-link.png")
