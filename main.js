@@ -797,7 +797,7 @@ function gameMoved(state) {
 function onInit(page, event) {
   const { state } = page;
   // Before yellow existed in the protocol, init meant "you are red".
-  const player = PLAYERS.includes(event.player) ? event.player : state.joining ? opponent(PLAYER1) : PLAYER1;
+  const player = PLAYERS.includes(event.player) ? event.player : state.joining ? PLAYER2 : PLAYER1;
   if (!isPlayer(state.me)) {
     state.seated.add(player);
     state.seen.add(player);

@@ -730,6 +730,14 @@ def test_phone_shows_the_whole_first_page(open_page):
     screenshot(red, "phone.png")
 
 
+def test_a_phone_held_sideways_shows_the_whole_page(open_page):
+    sideways = {"width": PHONE["height"], "height": PHONE["width"]}
+    red, yellow = start_game(open_page, red_options={**PHONE_OPTIONS, "viewport": sideways})
+    play_game([3], red, yellow)
+    assert_first_page_fits(red, sideways)
+    screenshot(red, "phone-sideways.png")
+
+
 def test_phones_share_the_invitation_with_the_share_sheet(open_page):
     red = open_page(init_script=FAKE_SHARE_SHEET, **PHONE_OPTIONS)
     invitation = shared_link(red, "invite")
@@ -898,40 +906,38 @@ def test_reloads_then_a_rematch(open_page):
     play_game([3], yellow, red, [spectator, latecomer], already=1)
 
 
-def test_after_a_rematch_the_free_seat_is_offered_in_its_colour(open_page):
+def test_after_a_rematch_the_free_seat_is_offered_in_its_colour(open_page, app_process):
     # The guest's seat is held for a moment only, so that the test can see
     # it freed; the host then invites someone else to play the guest's colour.
-    app = AppProcess("--grace", str(1500 * MS))
-    try:
-        red, yellow = start_game(open_page, red_options={"base": app.url})
-        play_game(RED_WINS, red, yellow)
-        for page in (red, yellow):
-            page.locator("button.rematch").click()
-        expect(status(red)).to_contain_text("You are yellow")
-        expect(status(yellow)).to_contain_text("You are red")
+    app = app_process("--grace", str(1500 * MS))
+    red, yellow = start_game(open_page, red_options={"base": app.url})
+    play_game(RED_WINS, red, yellow)
+    for page in (red, yellow):
+        page.locator("button.rematch").click()
+    expect(status(red)).to_contain_text("You are yellow")
+    expect(status(yellow)).to_contain_text("You are red")
 
-        # Someone else with the join link while the guest is here is refused,
-        # in words that name no colour: the guest's has changed.
-        stranger = open_page(yellow.url)
-        expect(stranger.locator(".board-message-text")).to_have_text(
-            "This game already has two players. Ask them for the watch link to follow it."
-        )
+    # Someone else with the join link while the guest is here is refused,
+    # in words that name no colour: the guest's has changed.
+    stranger = open_page(yellow.url)
+    expect(stranger.locator(".board-message-text")).to_have_text(
+        "This game already has two players. Ask them for the watch link to follow it."
+    )
 
-        yellow.context.close()
-        expect(headline(red)).to_have_text("Red left")
-        expect(status(red)).to_contain_text(re.compile(r"Their seat is held for \d s\."))
-        expect(red.locator('.share[data-kind="invite"] h2')).to_have_text(
-            "Invite a friend to play red", timeout=WAIT + 1500 * MS * 1000
-        )
-        expect(status(red)).to_contain_text("Their seat is free: invite someone else.")
-        screenshot(red, "seat-free.png")
-        newcomer = open_page(shared_link(red, "invite"))
-        expect(status(newcomer)).to_contain_text("You are red")
-        expect(headline(newcomer)).to_have_text("Your turn")
-        expect(red.locator(".share h2")).to_have_text("Anyone can watch at")
-        expect(announcer(red)).to_have_text("Red joined.")
-    finally:
-        stop_app(app)
+    yellow.context.close()
+    expect(headline(red)).to_have_text("Red left")
+    expect(status(red)).to_contain_text(re.compile(r"Their seat is held for \d+ s\."))
+    expect(red.locator('.share[data-kind="invite"] h2')).to_have_text(
+        "Invite a friend to play red", timeout=WAIT + 1500 * MS * 1000
+    )
+    expect(status(red)).to_contain_text("Their seat is free: invite someone else.")
+    screenshot(red, "seat-free.png")
+    newcomer = open_page(shared_link(red, "invite"))
+    expect(status(newcomer)).to_contain_text("You are red")
+    expect(headline(newcomer)).to_have_text("Your turn")
+    expect(red.locator(".share h2")).to_have_text("Anyone can watch at")
+    expect(announcer(red)).to_have_text("Red joined.")
+    stop_app(app)
 
 
 # ---------------------------------------------------------------------------
@@ -1002,48 +1008,46 @@ def test_the_opponent_sees_yellow_leave_and_come_back(open_page):
     wait_for_moves(yellow, 2)
 
 
-def test_server_shutdown_then_a_new_server(open_page):
+def test_server_shutdown_then_a_new_server(open_page, app_process):
     # This test stops its own server, so that the others keep theirs.
-    app = AppProcess()
-    try:
-        # Paused clocks: the pages retry when the test says, not on their own.
-        red = open_page(base=app.url, paused_clock=True, **PHONE_OPTIONS)
-        yellow = open_page(shared_link(red, "invite"), paused_clock=True)
-        spectator = open_page(shared_link(red, "watch"), paused_clock=True)
-        expect(status(spectator)).to_contain_text("You are watching")
-        play_game([3, 4], red, yellow, [spectator])
+    app = app_process()
+    # Paused clocks: the pages retry when the test says, not on their own.
+    red = open_page(base=app.url, paused_clock=True, **PHONE_OPTIONS)
+    yellow = open_page(shared_link(red, "invite"), paused_clock=True)
+    spectator = open_page(shared_link(red, "watch"), paused_clock=True)
+    expect(status(spectator)).to_contain_text("You are watching")
+    play_game([3, 4], red, yellow, [spectator])
 
-        stop_app(app)
-        for page in (red, yellow, spectator):
-            expect(headline(page)).to_have_text("The server went away")
-            expect(status(page)).to_contain_text("Reconnecting")
-            expect(status(page).get_by_role("button", name="Reconnect now")).to_be_visible()
-        screenshot(red, "phone-reconnecting.png")
+    stop_app(app)
+    for page in (red, yellow, spectator):
+        expect(headline(page)).to_have_text("The server went away")
+        expect(status(page)).to_contain_text("Reconnecting")
+        expect(status(page).get_by_role("button", name="Reconnect now")).to_be_visible()
+    screenshot(red, "phone-reconnecting.png")
 
-        # While the server is down, attempts fail and the page keeps trying.
-        red.context.clock.run_for(2_000)
-        expect(headline(red)).to_have_text("The server went away")
-        expect(status(red).get_by_role("button", name="Reconnect now")).to_be_visible()
+    # While the server is down, attempts fail and the page keeps trying.
+    red.context.clock.run_for(2_000)
+    expect(headline(red)).to_have_text("The server went away")
+    expect(status(red).get_by_role("button", name="Reconnect now")).to_be_visible()
 
-        # A new server on the same ports knows nothing of the game.
-        app = AppProcess("--http-port", str(app.http_port), port=app.websocket_port)
-        for page in (red, yellow, spectator):
-            status(page).get_by_role("button", name="Reconnect now").click()
-            expect(headline(page)).to_have_text("This game no longer exists")
-            expect(page.locator(".board-message")).to_contain_text("may have restarted")
-            expect(visible_new_game_controls(page)).to_have_count(1)
-        assert_first_page_fits(red, PHONE)
-        screenshot(red, "phone-game-gone.png")
-        screenshot(yellow, "game-gone.png")
-        # The dead token is gone: the next page load won't present it again.
-        assert stored_seat(red) is None
-        assert stored_seat(yellow) is None
+    # A new server on the same ports knows nothing of the game.
+    app = app_process("--http-port", str(app.http_port), port=app.websocket_port)
+    for page in (red, yellow, spectator):
+        status(page).get_by_role("button", name="Reconnect now").click()
+        expect(headline(page)).to_have_text("This game no longer exists")
+        expect(page.locator(".board-message")).to_contain_text("may have restarted")
+        expect(visible_new_game_controls(page)).to_have_count(1)
+    assert_first_page_fits(red, PHONE)
+    screenshot(red, "phone-game-gone.png")
+    screenshot(yellow, "game-gone.png")
+    # The dead token is gone: the next page load won't present it again.
+    assert stored_seat(red) is None
+    assert stored_seat(yellow) is None
 
-        yellow.get_by_role("button", name="New game").click()
-        expect(status(yellow)).to_contain_text("You are red")
-        assert urlsplit(yellow.url).query == ""
-    finally:
-        stop_app(app)
+    yellow.get_by_role("button", name="New game").click()
+    expect(status(yellow)).to_contain_text("You are red")
+    assert urlsplit(yellow.url).query == ""
+    stop_app(app)
 
 
 def test_a_duplicated_tab_takes_the_seat_over(open_page):
