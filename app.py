@@ -472,7 +472,8 @@ def forget(room):
     """Drop a game that nobody came back to within the grace period."""
     del JOIN[room.join_key], WATCH[room.watch_key]
     for seat in room.seats:
-        del SEATS[seat.token]
+        if seat.computer is None:  # a computer's seat has no token to resume it
+            del SEATS[seat.token]
     log.info("game %d: closed", room.number)
 
 

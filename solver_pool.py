@@ -18,6 +18,7 @@ import random
 import signal
 
 import computer
+from solver import Position
 
 __all__ = ["SearchPool", "Busy"]
 
@@ -31,11 +32,11 @@ class Busy(Exception):
 class SearchPool:
     """Worker processes that choose computer moves and analyse games."""
 
-    def __init__(self, workers=None, queue=16):
+    def __init__(self, workers=None, queue=64):
         self.workers = workers or max(1, min(4, os.cpu_count() or 1))
         # Searches running or waiting. A computer game waits for one search at
-        # a time, so their number is bounded by the number of games; analyses
-        # past this many are refused.
+        # a time, so their number is bounded by the number of games; an
+        # analysis is refused once this many wait.
         self.pending = 0
         self.max_pending = self.workers * queue
         self.executor = None
@@ -48,17 +49,12 @@ class SearchPool:
         """The scores of every move at every position of a finished game."""
         if self.pending >= self.max_pending:
             raise Busy
-        return await self.run(computer.analyse, list(columns))
+        # One search per position, spread over the workers.
+        positions = [list(columns[:moves]) for moves in range(len(columns) + 1)]
+        return await asyncio.gather(*[self.run(scores, position) for position in positions])
 
     async def run(self, function, *args):
         """Run function in a worker process and return its result."""
-        self.pending += 1
-        try:
-            return await self._run(function, *args)
-        finally:
-            self.pending -= 1
-
-    async def _run(self, function, *args):
         if self.executor is None:
             self.executor = concurrent.futures.ProcessPoolExecutor(
                 self.workers,
@@ -93,3 +89,8 @@ def prepare_worker():
 def choose_move(columns, level, seed):
     """In a worker: the computer's move, with its own random numbers."""
     return computer.choose_move(columns, level, random.Random(seed))
+
+
+def scores(columns):
+    """In a worker: the exact score of each move after these columns."""
+    return computer.shared_solver().scores(Position.from_columns(columns))

@@ -749,24 +749,27 @@ async def computer_game(client, level, **init):
     await send(person, type="init", computer=level, **init)
     event = await receive(person)
     assert event["type"] == "init", event
+    # The computer is always there.
+    opponent = "yellow" if event["player"] == "red" else "red"
+    assert await receive(person) == {"type": "joined", "player": opponent}
     return person, event
 
 
 async def play_to_the_end(websocket, me, choose):
-    """Play the person's moves with choose(columns) until the game ends; return the columns and the last event."""
-    columns = []
+    """Play the person's moves, choose(columns) each, until the game ends.
+
+    Return the columns played and the event that ended the game.
+
+    """
+    game = Connect4()
     while True:
         event = await receive(websocket, timeout=10_000 * MS)
         if event["type"] in ("win", "draw"):
-            return columns, event
+            return game.columns, event
         if event["type"] == "play":
-            columns.append(event["column"])
-            if event["player"] == me:
-                continue
-        elif event["type"] != "init" and event["type"] != "reset":
-            continue
-        if len(columns) % 2 == (0 if me == "red" else 1):
-            await send(websocket, type="play", column=choose(columns))
+            game.play(event["player"], event["column"])
+        if game.next_player == me and not game.over and event["type"] in ("init", "play"):
+            await send(websocket, type="play", column=choose(list(game.columns)))
 
 
 def first_free_column(columns):
@@ -921,16 +924,23 @@ async def test_the_analysis_scores_every_move_of_every_position(game):
     await game.play_all(RED_WINS)
     for websocket in game.everyone:
         await receive(websocket)  # win
-    solver = Solver()
     await send(game.spectator, type="analyse")
-    analysis = await receive(game.spectator, timeout=10_000 * MS)
+    analysis = await receive(game.spectator, timeout=60_000 * MS)
     assert analysis["type"] == "analysis" and analysis["columns"] == RED_WINS
-    assert len(analysis["scores"]) == len(RED_WINS) + 1
-    for moves, scores in enumerate(analysis["scores"][:-1]):
-        assert scores == solver.scores(Position.from_columns(RED_WINS[:moves]))
-    assert analysis["scores"][-1] == [None] * 7  # the game is over
-    # Red's winning move scores as a win with red's 4th checker.
-    assert analysis["scores"][-2][0] == 18
+    scores = analysis["scores"]
+    assert len(scores) == len(RED_WINS) + 1
+    # Each move played scores what the best reply to it scores, negated.
+    for moves, column in enumerate(RED_WINS[:-1]):
+        best_reply = max(score for score in scores[moves + 1] if score is not None)
+        assert scores[moves][column] == -best_reply
+    # Red's winning move scores as a win with red's 4th checker, and after
+    # it nobody moves.
+    assert scores[-2][0] == 18
+    assert scores[-1] == [None] * 7
+    # Positions the solver can check quickly score exactly as it says.
+    solver = Solver()
+    for moves in range(4, len(RED_WINS)):
+        assert scores[moves] == solver.scores(Position.from_columns(RED_WINS[:moves]))
     # Players may ask too, and get the same answer.
     await send(game.red, type="analyse")
     assert await receive(game.red, timeout=10_000 * MS) == analysis
