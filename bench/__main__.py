@@ -4,6 +4,7 @@
   python -m bench connections --games 3000 games held open: memory per connection
   python -m bench compare                  servers side by side: medians and ratios
   python -m bench computer                 people's moves while computer players search
+  python -m bench solver                   solver.py: time to score a position's moves
 
 Servers: "app" is app.py; "floor" is bench/floor.py, websockets with app.py's
 settings and no game, the least a server can cost; "defaults" is app.py with
@@ -190,11 +191,31 @@ def parse_args(argv):
         "--computers", type=int, default=20, help="games against the computer (default: 20)"
     )
     busy.add_argument("--rounds", type=int, default=3, help="rounds (default: 3)")
+
+    solver = commands.add_parser("solver", help="solver.py: time to score 7 moves, by stage")
+    solver.add_argument(
+        "--per-stage", type=int, default=2, help="positions per number of checkers (default: 2)"
+    )
+    solver.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
+    solver.add_argument(
+        "--table-size",
+        type=int,
+        default=1 << 20 | 7,
+        help="transposition table slots (default: 1048583)",
+    )
+    solver.add_argument(
+        "--no-reference", action="store_true", help="skip the reference runs without the book"
+    )
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.command == "solver":
+        # Imported here: the other runs don't need the solver or its book.
+        from bench import solver
+
+        return solver.main(args)
     if args.command == "compare":
         # Each round holds games open on every server at once.
         needed = 3 * max(args.games * len(args.servers), args.peak * len(args.servers), args.hold)
