@@ -48,6 +48,7 @@ __all__ = [
     "OpeningBook",
     "opening_book",
     "Solver",
+    "SearchBudgetExceeded",
 ]
 
 logger = logging.getLogger(__name__)
@@ -97,30 +98,32 @@ MIN_SCORE = -MAX_SCORE
 
 def winning_cells(checkers, mask):
     """The empty cells where one more of these checkers would make four in a row."""
+    return _open_lines(checkers) & (BOARD ^ mask)
+
+
+def _open_lines(checkers):
+    """The cells, empty or not, that would complete a line of four of these checkers.
+
+    It may include sentinel bits and bits past the board: callers mask it.
+    """
     # Three checkers in a line plus an empty cell at either end, or in the gap
     # of a line of four with one missing. Shifts: 1 is up a column, 7 across a
     # row, 6 and 8 along the two diagonals (see the layout above). This is
-    # the search's hottest function: unrolled, it runs in half the time.
+    # the search's hottest function, so it is unrolled, and in each direction
+    # the shifts by one step are computed once and the four patterns share
+    # their pairs: l1 & l2 & (l3 | r1) covers "three to the left" and "two to
+    # the left, one to the right"; r1 & r2 & (r3 | l1) the mirror cases.
     cells = (checkers << 1) & (checkers << 2) & (checkers << 3)  # three below
-    pair = (checkers << 7) & (checkers << 14)  # across: two on the left
-    cells |= pair & (checkers << 21)
-    cells |= pair & (checkers >> 7)
-    pair = (checkers >> 7) & (checkers >> 14)  # two on the right
-    cells |= pair & (checkers << 7)
-    cells |= pair & (checkers >> 21)
-    pair = (checkers << 6) & (checkers << 12)  # falling diagonal: two up-left
-    cells |= pair & (checkers << 18)
-    cells |= pair & (checkers >> 6)
-    pair = (checkers >> 6) & (checkers >> 12)  # two down-right
-    cells |= pair & (checkers << 6)
-    cells |= pair & (checkers >> 18)
-    pair = (checkers << 8) & (checkers << 16)  # rising diagonal: two down-left
-    cells |= pair & (checkers << 24)
-    cells |= pair & (checkers >> 8)
-    pair = (checkers >> 8) & (checkers >> 16)  # two up-right
-    cells |= pair & (checkers << 8)
-    cells |= pair & (checkers >> 24)
-    return cells & (BOARD ^ mask)
+    left, right = checkers << 7, checkers >> 7  # across a row
+    cells |= left & (checkers << 14) & ((checkers << 21) | right)
+    cells |= right & (checkers >> 14) & ((checkers >> 21) | left)
+    left, right = checkers << 6, checkers >> 6  # falling diagonal
+    cells |= left & (checkers << 12) & ((checkers << 18) | right)
+    cells |= right & (checkers >> 12) & ((checkers >> 18) | left)
+    left, right = checkers << 8, checkers >> 8  # rising diagonal
+    cells |= left & (checkers << 16) & ((checkers << 24) | right)
+    cells |= right & (checkers >> 16) & ((checkers >> 24) | left)
+    return cells
 
 
 def has_four(checkers):
@@ -267,52 +270,58 @@ def _mirror(cells):
 
 # Step 6: a transposition table. The same position is reached by many orders
 # of the same moves; the table remembers what the search learned about each,
-# so that it is searched once. It is an array of fixed size: a position's slot
-# is its key modulo the size, and a newer entry replaces an older one in the
-# same slot. Each entry holds the whole key, so that a position never reads
-# another's entry.
+# so that it is searched once. It has a fixed number of slots: a position's
+# slot is its key modulo the size, and a newer entry replaces an older one in
+# the same slot. Each slot holds the whole key, so that a position never
+# reads another's entry.
 #
 # The key is current + mask: in each column, mask + BOTTOM is a single bit
 # just above the top checker and current's bits lie below it, so
 # current + mask + BOTTOM tells every position apart, and so does
 # current + mask, which differs from it by a constant. It fits in 49 bits.
 #
-# An entry is key << 8 | bound << 6 | (score - MIN_SCORE + 1): whether the
-# score is an upper or a lower bound (step 8), and a score offset to be
-# positive, so that an entry of 0 means "nothing known".
-_UPPER, _LOWER = 1, 2
-_SCORE_BITS = 6
-_SCORE_MASK = (1 << _SCORE_BITS) - 1
+# Step 10 (speed): the slots are two plain lists, of keys and of values, not
+# one array of packed 64-bit entries. Reading a list slot hands back an
+# existing int object, where an array builds a new one, and a value is a
+# small int, (score - MIN_SCORE) << 2 | kind, which CPython never allocates.
+# The kind says what the score is (step 8): an upper bound, a lower bound, or
+# both, an exact score (the opening book's).
+_UPPER, _LOWER, _EXACT = 1, 2, 3
 
 
 class TranspositionTable:
     """A fixed-size table of score bounds by position key, the newest entry winning a slot."""
 
-    __slots__ = ("size", "entries")
+    __slots__ = ("size", "keys", "values")
 
     def __init__(self, size):
         self.size = size
-        self.entries = array("q", bytes(8 * size))
+        self.clear()
 
     def get(self, key):
         """The bound stored for key, as (kind, score), or None."""
-        entry = self.entries[key % self.size]
-        if entry >> 8 != key or not entry & 0xFF:
+        slot = key % self.size
+        if self.keys[slot] != key:
             return None
-        return entry >> _SCORE_BITS & 3, (entry & _SCORE_MASK) + MIN_SCORE - 1
+        value = self.values[slot]
+        return value & 3, (value >> 2) + MIN_SCORE
 
     def put(self, key, kind, score):
-        """Remember that score bounds the score of key's position; kind is _UPPER or _LOWER."""
-        self.entries[key % self.size] = key << 8 | kind << _SCORE_BITS | score - MIN_SCORE + 1
+        """Remember a bound on the score of key's position; kind is _UPPER, _LOWER or _EXACT."""
+        slot = key % self.size
+        self.keys[slot] = key
+        self.values[slot] = (score - MIN_SCORE) << 2 | kind
 
     def clear(self):
         """Forget every entry."""
-        self.entries = array("q", bytes(8 * self.size))
+        # No position has the key -1, so an empty slot never matches.
+        self.keys = [-1] * self.size
+        self.values = [0] * self.size
 
     @property
     def used(self):
         """How many slots hold an entry."""
-        return self.size - self.entries.count(0)
+        return self.size - self.keys.count(-1)
 
 
 # Step 9: an opening book. Early positions are the slowest to search: the
@@ -421,23 +430,35 @@ def opening_book():
     return _book
 
 
-# Step 6's table has 2**22 + 15 slots by default, a prime so that keys spread
-# over every slot: 32 MiB, enough to keep the positions of the slowest searches.
-DEFAULT_TABLE_SIZE = 4_194_319
+# Step 6's table has 2**20 + 7 slots by default, a prime so that keys spread
+# over every slot: about 50 MiB once full, enough for the slowest searches.
+DEFAULT_TABLE_SIZE = 1_048_583
+
+# Step 4's order, with what the search needs of each column: its cells, and
+# its centrality for breaking ties between moves that make as many threats.
+_ORDER = tuple((_COLUMN_MASKS[column], _CENTRALITY[column]) for column in COLUMN_ORDER)
+
+
+class SearchBudgetExceeded(Exception):
+    """A search went past the solver's max_nodes."""
 
 
 class Solver:
     """An exact solver; it keeps a transposition table, reused from one position to the next.
 
     `book` is True for the shared opening book (if bitbully-databases is
-    installed), False for none, or an OpeningBook.
+    installed), False for none, or an OpeningBook. `max_nodes` bounds the
+    positions searched, counted over the solver's life: past it a search
+    raises SearchBudgetExceeded.
 
     """
 
-    def __init__(self, table_size=DEFAULT_TABLE_SIZE, book=True):
+    def __init__(self, table_size=DEFAULT_TABLE_SIZE, book=True, max_nodes=None):
         self.table = TranspositionTable(table_size)
         self._book = book
-        self.nodes = 0  # positions searched, for benchmarks
+        self.max_nodes = max_nodes
+        self._search = None  # made on first use, when the book is loaded
+        self._nodes = lambda: 0
 
     @property
     def book(self):
@@ -445,6 +466,11 @@ class Solver:
         if self._book is True:
             self._book = opening_book()
         return self._book or None
+
+    @property
+    def nodes(self):
+        """Positions searched so far, for benchmarks."""
+        return self._nodes()
 
     def score(self, position):
         """The exact score of position, from the side to move's point of view."""
@@ -475,7 +501,6 @@ class Solver:
         if position.over:
             return []
         best = self.score(position)
-        self.book  # loads the shared book on first use, for _negamax to find in self._book
         columns = []
         for column in position.playable_columns():
             if position.is_winning_move(column):
@@ -483,7 +508,7 @@ class Solver:
                     columns.append(column)
                 continue
             child = position.child(column)
-            if winning_cells(child.current, child.mask) & (child.mask + BOTTOM) & BOARD:
+            if winning_cells(child.current, child.mask) & (child.mask + BOTTOM):
                 # The opponent would win at once: best only if every move loses so.
                 if -((CELLS + 1 - child.moves) // 2) == best:
                     columns.append(column)
@@ -502,10 +527,9 @@ class Solver:
 
     def _solve(self, current, mask, moves):
         """The exact score of a position that isn't over."""
-        self.book  # loads the shared book on first use, for _negamax to find in self._book
         # Step 2: a player who can win at once does, so negamax never has to
         # look for an immediate win.
-        if winning_cells(current, mask) & (mask + BOTTOM) & BOARD:
+        if winning_cells(current, mask) & (mask + BOTTOM):
             return (CELLS + 1 - moves) // 2
         # Step 3: a null-window search. A search with the window (alpha, beta) =
         # (s, s + 1) only tells whether the score is above s, and prunes much
@@ -534,19 +558,37 @@ class Solver:
         above, at least the result.
 
         """
-        self.nodes += 1
-        # Step 9: the book knows the exact score, whatever the window.
-        if moves == BOOK_CHECKERS and self._book:
-            score = self._book.score(current, mask)
-            if score is not None:
-                return score
+        if self._search is None:
+            self._search, self._nodes = _make_search(self.table, self.book, self.max_nodes)
+        threats = winning_cells(current ^ mask, mask)
+        return self._search(current, mask, moves, alpha, beta, threats)
+
+
+def _make_search(table, book, max_nodes):
+    """The negamax search over table and book: a function, and one that counts its calls."""
+    # Step 10 (speed): CPython spends most of a search calling functions and
+    # looking up names, not on the bit operations themselves. So the whole
+    # search of a position is one function, with the table's lists, the book
+    # and the constants in local or enclosing variables, and it calls only
+    # itself, _open_lines and the book.
+    keys, values, size = table.keys, table.values, table.size
+    book_score = book.score if book else None
+    limit = (1 << 62) if max_nodes is None else max_nodes
+    open_lines = _open_lines
+    nodes = 0
+
+    def negamax(current, mask, moves, alpha, beta, threats):
+        # threats: the cells, all empty, where the opponent would connect four.
+        # The caller worked them out to order its moves, and passes them on.
+        nonlocal nodes
+        nodes += 1
+        if nodes > limit:
+            raise SearchBudgetExceeded(f"more than {limit} positions searched")
 
         # Step 5: anticipate losses. Where the opponent could win next, we
         # must block; two such cells can't both be blocked. And a move just
         # below an opponent's winning cell would let the opponent win there.
         # So only moves that don't lose at once are searched.
-        opponent = current ^ mask
-        threats = winning_cells(opponent, mask)
         possible = (mask + BOTTOM) & BOARD
         forced = possible & threats
         if forced:
@@ -568,49 +610,71 @@ class Solver:
             if alpha >= beta:
                 return alpha
         highest = (CELLS - 1 - moves) // 2
-        # Step 8: the table keeps upper and lower bounds, which narrow the
-        # window the same way. (TranspositionTable's get and put, inlined:
-        # this runs for every position searched.)
-        key = current + mask
-        table = self.table
-        slot = key % table.size
-        entry = table.entries[slot]
-        if entry >> 8 == key and entry & 0xFF:
-            score = (entry & _SCORE_MASK) + MIN_SCORE - 1
-            if entry >> _SCORE_BITS & 3 == _UPPER:
-                if score < highest:
-                    highest = score
-            elif score > alpha:
-                alpha = score
-                if alpha >= beta:
-                    return alpha
         if beta > highest:
             beta = highest
             if alpha >= beta:
                 return beta
 
+        # Step 8: the table keeps upper and lower bounds, which narrow the
+        # window the same way.
+        key = current + mask
+        slot = key % size
+        if keys[slot] == key:
+            value = values[slot]
+            score = (value >> 2) + MIN_SCORE
+            if value & _UPPER and score < beta:
+                beta = score
+                if alpha >= beta:
+                    return beta
+            if value & _LOWER and score > alpha:
+                alpha = score
+                if alpha >= beta:
+                    return alpha
+
+        # Step 9: the book knows the exact score, whatever the window. The
+        # table keeps it too: a lookup costs more than a table probe.
+        if moves == BOOK_CHECKERS and book_score:
+            score = book_score(current, mask)
+            if score is not None:
+                keys[slot] = key
+                values[slot] = (score - MIN_SCORE) << 2 | _EXACT
+                return score
+
         # Step 7: try first the moves that create the most winning cells,
         # threats that the opponent will have to answer; ties go to the more
-        # central column (step 4). Each move is sorted as one integer,
-        # threats << 52 | centrality << 49 | move: sorting integers is faster
-        # than sorting tuples.
-        candidates = []
-        for column in COLUMN_ORDER:
-            move = possible & _COLUMN_MASKS[column]
-            if move:
-                threats_made = winning_cells(current | move, mask).bit_count()
-                candidates.append(threats_made << 52 | _CENTRALITY[column] << 49 | move)
-        candidates.sort(reverse=True)
+        # central column (step 4). The winning cells after each move are the
+        # threats that its position faces: they go down to the search of it.
+        free = BOARD ^ mask
+        if not possible & (possible - 1):
+            # One move only, often a forced one: nothing to order.
+            candidates = [(0, possible, open_lines(current | possible) & free)]
+        else:
+            candidates = []
+            for column, centrality in _ORDER:
+                move = possible & column
+                if move:
+                    made = open_lines(current | move) & free
+                    # Ties broken in the tuple's first item: moves never compare.
+                    candidates.append((made.bit_count() << 3 | centrality, move, made))
+            candidates.sort(reverse=True)
 
-        for candidate in candidates:
-            score = -self._negamax(opponent, mask | candidate & _MOVE_BITS, moves + 1, -beta, -alpha)
+        opponent = current ^ mask
+        for _, move, made in candidates:
+            score = -negamax(opponent, mask | move, moves + 1, -beta, -alpha, made)
             if score >= beta:
-                table.entries[slot] = key << 8 | _LOWER << _SCORE_BITS | score - MIN_SCORE + 1
+                keys[slot] = key
+                values[slot] = (score - MIN_SCORE) << 2 | _LOWER
                 return score
             if score > alpha:
                 alpha = score
-        table.entries[slot] = key << 8 | _UPPER << _SCORE_BITS | alpha - MIN_SCORE + 1
+        keys[slot] = key
+        values[slot] = (alpha - MIN_SCORE) << 2 | _UPPER
         return alpha
+
+    def searched():
+        return nodes
+
+    return negamax, searched
 
 
 # The command line.
