@@ -64,7 +64,18 @@ def choose_move(columns, level, rng, solver=None):
         return _easy_move(position, rng)
     if level == "medium":
         return _medium_move(position, rng)
-    return rng.choice((solver or shared_solver()).best_moves(position))
+    return _perfect_move(position, rng, solver or shared_solver())
+
+
+def _perfect_move(position, rng, solver):
+    """A best move: the most central one, a random one among equally central ones."""
+    # The player needs one best move, not every move's exact score: the
+    # solver finds the position's score once, then tests the moves one by one
+    # with a null-window search, and stops at the first that reaches it. The
+    # centre is tried first, being the most often best; which of two columns
+    # as central goes first is left to chance, so that games vary.
+    columns = sorted(position.playable_columns(), key=lambda column: (abs(column - WIDTH // 2), rng.random()))
+    return solver.best_moves(position, columns, first=True)[0]
 
 
 def _easy_move(position, rng):

@@ -496,28 +496,38 @@ class Solver:
                 scores.append(-self._solve(child.current, child.mask, child.moves))
         return scores
 
-    def best_moves(self, position):
-        """The columns with the best score, found faster than by scoring every move exactly."""
+    def best_moves(self, position, columns=None, first=False):
+        """The columns with the best score, found faster than by scoring every move exactly.
+
+        Only these columns are tried, in this order (all, left to right, by
+        default); with first=True, only the first column found is returned,
+        which saves testing the others: a player needs one best move.
+
+        """
         if position.over:
             return []
         best = self.score(position)
-        columns = []
-        for column in position.playable_columns():
+        found = []
+        for column in range(WIDTH) if columns is None else columns:
+            if not position.can_play(column):
+                continue
             if position.is_winning_move(column):
-                if (CELLS + 1 - position.moves) // 2 == best:
-                    columns.append(column)
-                continue
-            child = position.child(column)
-            if winning_cells(child.current, child.mask) & (child.mask + BOTTOM):
-                # The opponent would win at once: best only if every move loses so.
-                if -((CELLS + 1 - child.moves) // 2) == best:
-                    columns.append(column)
-                continue
-            # One null-window search tells whether the move's score, minus the
-            # child's, reaches the best score: whether the child's is at most -best.
-            if self._negamax(child.current, child.mask, child.moves, -best, -best + 1) <= -best:
-                columns.append(column)
-        return columns
+                is_best = (CELLS + 1 - position.moves) // 2 == best
+            else:
+                child = position.child(column)
+                if winning_cells(child.current, child.mask) & (child.mask + BOTTOM):
+                    # The opponent would win at once: best only if every move loses so.
+                    is_best = -((CELLS + 1 - child.moves) // 2) == best
+                else:
+                    # One null-window search tells whether the move's score, minus
+                    # the child's, reaches the best score: whether the child's is
+                    # at most -best.
+                    is_best = self._negamax(child.current, child.mask, child.moves, -best, -best + 1) <= -best
+            if is_best:
+                found.append(column)
+                if first:
+                    break
+        return found
 
     def best_move(self, position):
         """A column with the best score, the most central of them; None if the game is over."""
