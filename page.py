@@ -36,6 +36,15 @@ FILES = {
     "/index.html": ("index.html", "text/html; charset=utf-8"),
     "/main.js": ("main.js", "text/javascript; charset=utf-8"),
     "/connect4.js": ("connect4.js", "text/javascript; charset=utf-8"),
+    "/address.js": ("address.js", "text/javascript; charset=utf-8"),
+    "/connection.js": ("connection.js", "text/javascript; charset=utf-8"),
+    "/events.js": ("events.js", "text/javascript; charset=utf-8"),
+    "/game-state.js": ("game-state.js", "text/javascript; charset=utf-8"),
+    "/input.js": ("input.js", "text/javascript; charset=utf-8"),
+    "/render.js": ("render.js", "text/javascript; charset=utf-8"),
+    "/seat.js": ("seat.js", "text/javascript; charset=utf-8"),
+    "/share.js": ("share.js", "text/javascript; charset=utf-8"),
+    "/status.js": ("status.js", "text/javascript; charset=utf-8"),
     "/connect4.css": ("connect4.css", "text/css; charset=utf-8"),
 }
 

@@ -41,7 +41,7 @@ DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
 PHONE_OPTIONS = {"viewport": PHONE, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 
-# Where the page keeps its seat token (see main.js).
+# Where the page keeps its seat token (see seat.js).
 SEAT_KEY = "connect4.seat"
 
 RED = "rgb(217, 48, 63)"
