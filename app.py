@@ -767,10 +767,10 @@ def parse_args(argv=None):
 
 def run(argv=None):
     """Run the server from the command line."""
+    global COMPUTER_DELAY
     args = parse_args(argv)
     LIMITS.games, LIMITS.connections = args.max_games, args.max_connections
     LIMITS.grace = args.grace
-    global COMPUTER_DELAY
     COMPUTER_DELAY = args.computer_delay
     logging.basicConfig(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

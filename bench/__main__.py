@@ -3,6 +3,8 @@
   python -m bench moves --games 200        full games at once: speed, latency, CPU per move
   python -m bench connections --games 3000 games held open: memory per connection
   python -m bench compare                  servers side by side: medians and ratios
+  python -m bench computer                 people's moves while computer players search
+  python -m bench solver                   solver.py: time to score a position's moves
 
 Servers: "app" is app.py; "floor" is bench/floor.py, websockets with app.py's
 settings and no game, the least a server can cost; "defaults" is app.py with
@@ -19,7 +21,7 @@ import json
 import resource
 import sys
 
-from bench import runs
+from bench import computer_load, runs
 from bench.report import median, table
 from bench.servers import SERVERS
 
@@ -70,6 +72,24 @@ async def compare(args):
     for name in args.servers:
         results.append(await runs.connections(name, args.hold, args.timeout))
     return results
+
+
+def computer(args):
+    """Measure people's move latency with and without computer players searching."""
+    with asyncio.Runner(loop_factory=loop_factory()) as runner:
+        results, errors = runner.run(
+            computer_load.run(args.games, args.computers, args.rounds, args.timeout)
+        )
+    text, goal, met = computer_load.report(results, errors, args.games, args.computers)
+    if args.json:
+        print(json.dumps({"rounds": results, "errors": errors, "goal": goal, "met": met}, indent=2))
+    else:
+        print(f"Rounds: {args.rounds}. Figures: medians of the rounds.")
+        print(text, end="\n\n")
+        print(f"{'met' if met else 'NOT MET':7}  {goal}")
+        if errors:
+            print(f"\n{len(errors)} errors; the first ones:", *errors[:10], sep="\n  ")
+    return 1 if errors else 0
 
 
 def summarize(args, results):
@@ -164,17 +184,46 @@ def parse_args(argv):
     both.add_argument(
         "--hold", type=int, default=3000, help="games held open in the memory run (default: 3000)"
     )
+
+    busy = commands.add_parser("computer", help="people's move latency while computers search")
+    busy.add_argument("--games", type=int, default=200, help="people's games (default: 200)")
+    busy.add_argument(
+        "--computers", type=int, default=20, help="games against the computer (default: 20)"
+    )
+    busy.add_argument("--rounds", type=int, default=3, help="rounds (default: 3)")
+
+    solver = commands.add_parser("solver", help="solver.py: time to score 7 moves, by stage")
+    solver.add_argument(
+        "--per-stage", type=int, default=2, help="positions per number of checkers (default: 2)"
+    )
+    solver.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
+    solver.add_argument(
+        "--table-size",
+        type=int,
+        default=1 << 20 | 7,
+        help="transposition table slots (default: 1048583)",
+    )
+    solver.add_argument(
+        "--no-reference", action="store_true", help="skip the reference runs without the book"
+    )
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.command == "solver":
+        # Imported here: the other runs don't need the solver or its book.
+        from bench import solver
+
+        return solver.main(args)
     if args.command == "compare":
         # Each round holds games open on every server at once.
         needed = 3 * max(args.games * len(args.servers), args.peak * len(args.servers), args.hold)
     else:
         needed = 3 * args.games
     raise_open_files_limit(needed + 100)
+    if args.command == "computer":
+        return computer(args)
     with asyncio.Runner(loop_factory=loop_factory()) as runner:
         if args.command == "compare":
             results = runner.run(compare(args))

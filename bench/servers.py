@@ -21,6 +21,8 @@ SERVERS = {
     "app+compression": (["-m", "bench.variant", "compression", "--no-http"], {}),
     "app+loop": (["-m", "bench.variant", "loop", "--no-http"], {}),
     "app+limits": (["-m", "bench.variant", "limits", "--no-http"], {}),
+    # app.py whose computer players move as soon as they know their move.
+    "app, computer moving at once": (["app.py", "--no-http", "--computer-delay", "0"], {}),
 }
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")

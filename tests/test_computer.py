@@ -122,7 +122,13 @@ def test_choose_move_refuses_bad_input():
 
 
 def test_analyse_scores_every_position_of_a_game(solve):
-    game = play_game(greedy_move, greedy_move, random.Random(9))
+    # A short game, so that every position is quick to solve: the first of
+    # greedy against easy that ends before 12 checkers.
+    game = next(
+        columns
+        for seed in range(100)
+        if len(columns := play_game(greedy_move, level("easy"), random.Random(seed))) < 12
+    )
     analysis = computer.analyse(game, solve)
     assert len(analysis) == len(game) + 1
     assert analysis[-1] == [None] * 7

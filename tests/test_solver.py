@@ -191,15 +191,10 @@ def test_the_mirror_image_swaps_columns():
 # Exact scores.
 
 
-def test_the_brute_force_knows_a_win_a_loss_and_a_draw():
-    """The reference itself, on positions a reader can check by hand."""
-    # Red to move with three in column 1: wins with its 4th checker.
-    assert brute_force_score(grid_after("121212")) == 18
-    # Red to move plays column 4: an open three in the bottom row, whose two
-    # ends yellow can't both block; red wins with its 4th checker.
-    assert brute_force_score(grid_after("2737")) == 18
-    # The last checker of a drawn game.
-    assert brute_force_score(grid_after("".join(str(c + 1) for c in DRAW_GAME[:-1]))) == 0
+def test_the_brute_force_scores_the_end_of_a_drawn_game_as_a_draw():
+    """The reference itself, on positions a reader can check: the last two checkers."""
+    for checkers in (40, 41):
+        assert brute_force_score(grid_after("".join(str(c + 1) for c in DRAW_GAME[:checkers]))) == 0
 
 
 def test_the_empty_board_is_a_first_player_win(solve):
@@ -245,8 +240,10 @@ def reference_lines():
 
 def test_the_reference_file_covers_every_stage_of_the_game():
     stages = {len(moves) for moves, _ in reference_lines()}
-    assert len(reference_lines()) >= 150
-    assert stages >= set(range(0, 12)) | set(range(20, 42))
+    # The empty board and the first move are too slow for the file's node
+    # budget: test_the_empty_board_is_a_first_player_win covers them.
+    assert len(reference_lines()) >= 190
+    assert stages == set(range(2, 42))
 
 
 def test_the_reference_positions_score_exactly(solve):
@@ -463,7 +460,7 @@ def test_the_cli_explains_a_position_to_a_reader():
     assert "position 121212: 6 checkers, red to move" in result.stdout
     assert "score 18: red wins with its checker number 4, 1 more" in result.stdout
     assert "best move: column 1" in result.stdout
-    assert "scores:   18" in result.stdout
+    assert "scores:  18  -3 -18 -18 -18 -18 -18" in result.stdout
 
 
 def test_the_cli_needs_a_position():
