@@ -3,6 +3,7 @@
 
 import { websocketAddress } from "./address.js";
 import { clearBoard } from "./connect4.js";
+import { computerGameInit } from "./computer-game.js";
 import { handleEvent, keyOrNull, parseEvent } from "./events.js";
 import { createGame, isLost } from "./game-state.js";
 import { announce, render } from "./render.js";
@@ -30,7 +31,10 @@ function initMessage(query, token) {
   if (query.has("watch")) {
     return { type: "init", watch: query.get("watch") };
   }
-  return token === null ? { type: "init" } : { type: "init", token };
+  if (token !== null) {
+    return { type: "init", token };
+  }
+  return computerGameInit(query) ?? { type: "init" };
 }
 
 function setProblem(page, connection, problem, detail = "") {

@@ -4,14 +4,15 @@ import { absoluteLink } from "./address.js";
 import { PLAYER1, PLAYER2, clearBoard, highlightWinningLine, playMove } from "./connect4.js";
 import { PLAYERS, isBack, isOver, isPlayer, opponent, secondsHeld } from "./game-state.js";
 import { announce, render, showHint } from "./render.js";
+import { settleAddress } from "./computer-game.js";
 import { saveSeat } from "./seat.js";
 import {
   asSentence,
-  capitalize,
   describeDeparture,
   describeMove,
   describeReset,
   describeResult,
+  playerName,
 } from "./status.js";
 
 function isValidPlay(event) {
@@ -52,6 +53,14 @@ function onInit(page, event) {
   }
   state.me = player;
   state.hint = null;
+  if (keyOrNull(event.computer) !== null) {
+    state.computer = event.computer;
+    // The person started the game, whatever colour they chose.
+    state.host = player;
+  }
+  // Seated: from now on the token, kept for the address it settles on, is
+  // what brings this page back to its seat.
+  settleAddress(page);
   if (keyOrNull(event.token) !== null) {
     saveSeat(event.token);
   }
@@ -75,12 +84,12 @@ function onPlay(page, event) {
     console.warn("Ignoring an impossible move:", event, error);
     return false;
   }
-  state.moves += 1;
+  state.columns.push(event.column);
   state.rematchStarted = false;
   // Whoever moved was in the game, even if they left before we came.
   state.seen.add(event.player);
   gameMoved(state);
-  announce(page, describeMove(event.player, event.column));
+  announce(page, describeMove(state, event.player, event.column));
 }
 
 function onWin(page, event) {
@@ -112,7 +121,7 @@ function onJoined(page, event) {
   state.heldUntil.delete(event.player);
   // An explanation of the situation before they came is out of date.
   state.hint = null;
-  announce(page, `${capitalize(event.player)} ${back ? "is back" : "joined"}.`);
+  announce(page, `${playerName(state, event.player)} ${back ? "is back" : "joined"}.`);
 }
 
 function onLeft(page, event) {
@@ -132,7 +141,7 @@ function onLeft(page, event) {
 function onRematch(page, event) {
   page.state.rematch.add(event.player);
   if (event.player !== page.state.me) {
-    announce(page, `${capitalize(event.player)} wants a rematch.`);
+    announce(page, `${playerName(page.state, event.player)} wants a rematch.`);
   }
 }
 
@@ -147,7 +156,7 @@ function onReset(page, event) {
   }
   // Both players took part in a game before this one.
   state.seen = new Set(PLAYERS);
-  Object.assign(state, { moves: 0, winner: null, draw: false, rematchAsked: false, rematchStarted: true });
+  Object.assign(state, { columns: [], winner: null, draw: false, rematchAsked: false, rematchStarted: true });
   state.rematch = new Set();
   if (PLAYERS.includes(event.host)) {
     state.host = event.host;

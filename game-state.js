@@ -22,7 +22,10 @@ export function createGame(query) {
     inGame: false,
     // The server refused our init: { message, reason }; the connection closes.
     refusal: null,
-    moves: 0,
+    // The columns played in this game, in order, red first.
+    columns: [],
+    // The computer opponent's level, when this page plays the computer.
+    computer: null,
     winner: null,
     draw: false,
     // A rematch started and nobody has moved yet.
@@ -98,10 +101,16 @@ export function isGuestSeatFree(state, now) {
   return !state.seated.has(guest) && (!state.seen.has(guest) || secondsHeld(state, guest, now) === 0);
 }
 
-// Nobody has taken the join link's seat yet.
+// Nobody has taken the join link's seat yet. The computer is there from the
+// start, even if its joined event comes a moment after our init.
 export function isGuestAwaited(state) {
   const guest = guestColour(state);
-  return !state.seated.has(guest) && !state.seen.has(guest);
+  return state.computer === null && !state.seated.has(guest) && !state.seen.has(guest);
+}
+
+// The server tells players, not spectators, that their opponent is the computer.
+export function isComputer(state, player) {
+  return state.computer !== null && isPlayer(state.me) && player === opponent(state.me);
 }
 
 export function isOver(state) {
@@ -109,7 +118,7 @@ export function isOver(state) {
 }
 
 export function playerToMove(state) {
-  return state.moves % 2 === 0 ? PLAYER1 : PLAYER2;
+  return state.columns.length % 2 === 0 ? PLAYER1 : PLAYER2;
 }
 
 export function isConnected(state) {

@@ -3,6 +3,7 @@
 // This module finds the page's elements and wires the others together;
 // connect4.js draws the board.
 
+import { listenToComputerChoice } from "./computer-game.js";
 import { createBoard } from "./connect4.js";
 import { connectNow } from "./connection.js";
 import { createState } from "./game-state.js";
@@ -31,6 +32,9 @@ function findElements() {
     sendButton: find(".share button.send"),
     actions: find(".actions"),
     newGameLink: find(".actions a.new"),
+    computerToggle: find(".actions button.computer-toggle"),
+    computerOptions: find(".computer-options"),
+    computerStart: find(".computer-options a.computer-start"),
   };
 }
 
@@ -49,6 +53,7 @@ function main() {
   createBoard(page.elements.board);
   render(page);
   listenToUser(page);
+  listenToComputerChoice(page.elements);
   connectNow(page);
 }
 

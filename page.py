@@ -37,6 +37,7 @@ FILES = {
     "/main.js": ("main.js", "text/javascript; charset=utf-8"),
     "/connect4.js": ("connect4.js", "text/javascript; charset=utf-8"),
     "/address.js": ("address.js", "text/javascript; charset=utf-8"),
+    "/computer-game.js": ("computer-game.js", "text/javascript; charset=utf-8"),
     "/connection.js": ("connection.js", "text/javascript; charset=utf-8"),
     "/events.js": ("events.js", "text/javascript; charset=utf-8"),
     "/game-state.js": ("game-state.js", "text/javascript; charset=utf-8"),

@@ -31,6 +31,9 @@ import {
 // game moves on, then the status box says what it said before.
 const HINT_MS = 5000;
 
+// Headlines longer than this many characters are set smaller.
+const LONG_HEADLINE = 22;
+
 // Screen readers hear moves and results here, not the status box, which is
 // redrawn at every event. A result is heard after the move that made it.
 export function announce(page, text, { after = false } = {}) {
@@ -42,6 +45,9 @@ function renderStatus(page) {
   const { elements, state } = page;
   const status = describeStatus(state, Date.now());
   elements.statusHeadline.textContent = status.headline;
+  // "Computer (perfect) is thinking…" is the longest headline: in smaller
+  // type, on the same line height, it fits a phone and the box keeps its size.
+  elements.statusHeadline.classList.toggle("long", status.headline.length > LONG_HEADLINE);
   elements.statusHeadline.dataset.colour = status.colour ?? "";
   const text = document.createElement("span");
   text.className = "status-detail-text";
@@ -85,7 +91,7 @@ function renderScore(scoreElement, state) {
     return;
   }
   const [first, second] = isPlayer(state.me)
-    ? [scoreSide(state.me, "You"), scoreSide(opponent(state.me), "Opponent")]
+    ? [scoreSide(state.me, "You"), scoreSide(opponent(state.me), state.computer === null ? "Opponent" : "Computer")]
     : [scoreSide(state.host, "Host"), scoreSide(guestColour(state), "Guest")];
   const firstColour = isPlayer(state.me) ? state.me : state.host;
   const points = document.createElement("strong");
@@ -138,7 +144,8 @@ function renderBoard(page) {
 // the player out of their own seat.
 function renderShare(page) {
   const { elements, state } = page;
-  const inviting = state.me === state.host && isGuestSeatFree(state, Date.now());
+  // Nobody takes the computer's seat: its game has only a watch link.
+  const inviting = state.computer === null && state.me === state.host && isGuestSeatFree(state, Date.now());
   const link = inviting ? state.links.join : state.links.watch;
   elements.share.hidden = !isPlayer(state.me) || !isConnected(state) || link === null;
   if (elements.share.hidden) {

@@ -8,6 +8,7 @@ import {
   departedPlayers,
   guestColour,
   hasAskedForRematch,
+  isComputer,
   isDisconnected,
   isGuestAwaited,
   isLost,
@@ -70,6 +71,11 @@ function describeArrival(state) {
   return state.me === SPECTATOR ? "Loading the game…" : "Starting a new game…";
 }
 
+// How the page names a player: by colour, or as the computer and its level.
+export function playerName(state, player) {
+  return isComputer(state, player) ? `Computer (${state.computer})` : capitalize(player);
+}
+
 export function describeResult(state) {
   if (state.draw) {
     return "It's a draw";
@@ -77,7 +83,7 @@ export function describeResult(state) {
   if (state.winner === state.me) {
     return "You won!";
   }
-  return `${capitalize(state.winner)} wins${isPlayer(state.me) ? "" : "!"}`;
+  return `${playerName(state, state.winner)} wins${isPlayer(state.me) ? "" : "!"}`;
 }
 
 function describeHeadline(state) {
@@ -94,6 +100,9 @@ function describeHeadline(state) {
   const player = playerToMove(state);
   if (player === state.me) {
     return "Your turn";
+  }
+  if (isComputer(state, player)) {
+    return `${playerName(state, player)} is thinking…`;
   }
   if (player === guestColour(state) && isGuestAwaited(state)) {
     return isPlayer(state.me) ? "Waiting for your friend" : "Waiting for a second player";
@@ -239,6 +248,9 @@ export function explainRefusedMove(state, columnIsFull) {
     return `Waiting for ${departed[0]} to come back.`;
   }
   const player = playerToMove(state);
+  if (isComputer(state, player)) {
+    return "The computer is thinking.";
+  }
   if (player !== state.me) {
     return isGuestAwaited(state) ? "Your friend hasn't joined yet." : `It's ${player}'s turn.`;
   }
@@ -246,8 +258,8 @@ export function explainRefusedMove(state, columnIsFull) {
 }
 
 // Screen readers hear these through the page's live region.
-export function describeMove(player, column) {
-  return `${capitalize(player)} played column ${column + 1}.`;
+export function describeMove(state, player, column) {
+  return `${playerName(state, player)} played column ${column + 1}.`;
 }
 
 export function describeDeparture(player, grace) {

@@ -18,7 +18,9 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import pytest
 
 from conftest import DRAW, MS, RED_WINS, RED_WINS_DIAGONAL, AppProcess
+import computer
 from connect4 import COLUMNS, ROWS, Connect4
+from solver import Position
 
 try:
     from playwright.sync_api import expect, sync_playwright
@@ -37,6 +39,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 WAIT = 5000 * MS * 1000  # milliseconds, for anything to show up in a page
+# The solver's slowest positions take seconds, more on a busy machine: the
+# computer's moves and the analysis may take this long (see test_app.py).
+SEARCH_WAIT = 60_000 * MS * 1000
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
 PHONE_OPTIONS = {"viewport": PHONE, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
@@ -121,7 +126,8 @@ def stop_app(app):
 @pytest.fixture(scope="module")
 def app_url(browser):
     # Depends on browser so that the server isn't started when tests skip.
-    app = AppProcess()
+    # The computer moves at once: tests that need to see it think say so.
+    app = AppProcess("--computer-delay", "0")
     yield app.url
     stop_app(app)
 
@@ -637,10 +643,11 @@ def test_a_player_is_never_offered_a_link_out_of_its_seat(open_page):
     for page in (red, yellow):
         # The links to share are text to copy, not links to follow.
         expect(page.locator('a[href*="join="], a[href*="watch="]')).to_have_count(0)
-        expect(page.locator(".actions a")).to_have_count(1)
-        expect(page.locator(".actions a")).to_have_text("New game")
+        links = page.locator(".actions a").filter(visible=True)
+        expect(links).to_have_count(1)
+        expect(links).to_have_text("New game")
     expect(spectator.locator(".share")).to_be_hidden()
-    expect(spectator.locator(".actions a")).to_have_text("New game")
+    expect(spectator.locator(".actions a").filter(visible=True)).to_have_text("New game")
     # After the friend came, players share the watch link.
     expect(red.locator(".share h2")).to_have_text("Anyone can watch at")
     expect(yellow.locator(".share h2")).to_have_text("Anyone can watch at")
@@ -1162,3 +1169,140 @@ def test_the_page_reconnects_by_itself_after_a_network_blip(open_page):
     play_game([4, 4], red, yellow, [spectator], already=2)
     for page in (red, yellow, spectator):
         assert board_on_screen(page) == expected_board([3, 3, 4, 4])
+
+
+# ---------------------------------------------------------------------------
+# Playing the computer
+
+
+def record_events(page):
+    """Keep every event the page receives from the server, in order, in a list."""
+    events = []
+    page.on(
+        "websocket",
+        lambda websocket: websocket.on("framereceived", lambda frame: events.append(json.loads(frame))),
+    )
+    return events
+
+
+def columns_played(events):
+    """The columns of the current game, from the events a player's page received."""
+    columns = []
+    for event in events:
+        # A new connection or a rematch starts with init; the server then
+        # replays the game, or a reset starts a new one.
+        if event["type"] in ("init", "reset"):
+            columns = []
+        elif event["type"] == "play":
+            columns.append(event["column"])
+    return columns
+
+
+def quick_move(columns):
+    """A person's move that ends games soon: win, else block, else stack the middle."""
+    position = Position.from_columns(columns)
+    for choice in (position.winning_columns(), position.threatened_columns()):
+        if choice:
+            return choice[0]
+    return min(position.playable_columns(), key=lambda index: abs(index - 3))
+
+
+def start_computer_game(open_page, level, colour, **options):
+    """Open the page, choose a level and a colour, follow the start link."""
+    holder = {}
+    page = open_page(before_goto=lambda page: holder.setdefault("events", record_events(page)), **options)
+    expect(headline(page)).to_have_text("Your turn")
+    toggle = page.get_by_role("button", name="Play the computer")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    page.get_by_role("group", name="Level").get_by_label(level.capitalize()).check()
+    page.get_by_role("group", name="You play").get_by_label(
+        "Red, first" if colour == "red" else "Yellow"
+    ).check()
+    start = page.get_by_role("link", name="Start")
+    expect(start).to_have_attribute("href", f"./?computer={level}&player={colour}")
+    return page, holder["events"], start
+
+
+def play_computer_to_the_end(page, events, computer_name):
+    """Click the person's moves until the game ends; return its columns."""
+    finished = re.compile(r"^(You won!|It's a draw|.* wins)$")
+    while True:
+        expect(headline(page)).to_have_text(
+            re.compile(r"^(Your turn|You won!|It's a draw|.* wins)$"), timeout=SEARCH_WAIT
+        )
+        if finished.match(headline(page).text_content()):
+            return columns_played(events)
+        columns = columns_played(events)
+        wait_for_moves(page, len(columns))
+        column(page, quick_move(columns)).click()
+        wait_for_moves(page, len(columns) + 1)
+
+
+def describe_result(events, colour, computer_name):
+    """The headline a person sees at the end of a game, from its events."""
+    result = [event for event in events if event["type"] in ("win", "draw")][-1]
+    if result["type"] == "draw":
+        return "It's a draw"
+    return "You won!" if result["player"] == colour else f"{computer_name} wins"
+
+
+@pytest.mark.parametrize(
+    "level, colour, options, size",
+    [("easy", "red", {}, "desktop"), ("perfect", "yellow", PHONE_OPTIONS, "phone")],
+)
+def test_a_game_against_the_computer(open_page, app_process, level, colour, options, size):
+    # The computer takes half a second per move, as by default, so that the
+    # test sees it think.
+    app = app_process("--computer-delay", str(500 * MS))
+    viewport = PHONE if size == "phone" else DESKTOP
+    page, events, start = start_computer_game(open_page, level, colour, base=app.url, **options)
+    screenshot(page, f"{size}-computer-options.png")
+    start.click()
+
+    name = f"Computer ({level})"
+    expect(status(page)).to_contain_text(f"You are {colour}.")
+    # Seated: a reload resumes this game rather than start another.
+    page.wait_for_url(lambda url: "computer=" not in url)
+    # The computer's seat is taken: no invitation, only the watch link.
+    expect(page.locator(".share h2")).to_have_text("Anyone can watch at")
+    if colour == "yellow":
+        expect(headline(page)).to_have_text(f"{name} is thinking…")
+        screenshot(page, f"{size}-computer-thinking.png")
+    expect(headline(page)).to_have_text("Your turn", timeout=SEARCH_WAIT)
+    columns = columns_played(events)
+    column(page, quick_move(columns)).click()
+    expect(headline(page)).to_have_text(f"{name} is thinking…")
+    expect(announcer(page)).to_have_text(
+        re.compile(rf"^{re.escape(name)} played column \d\.$"), timeout=SEARCH_WAIT
+    )
+    wait_for_moves(page, len(columns) + 2)
+    assert_first_page_fits(page, viewport)
+
+    # A reload mid-game keeps the seat and the board.
+    board = board_on_screen(page)
+    page.reload()
+    expect(status(page)).to_contain_text(f"You are {colour}.")
+    wait_for_moves(page, len(columns) + 2)
+    assert board_on_screen(page) == board
+    assert "computer=" not in page.url
+
+    columns = play_computer_to_the_end(page, events, name)
+    assert board_on_screen(page) == expected_board(columns)
+    result = describe_result(events, colour, name)
+    expect(headline(page)).to_have_text(result)
+    won, lost = int(result == "You won!"), int(result.endswith(" wins"))
+    expect(page.locator(".score")).to_contain_text(f"You {won} – {lost} Computer")
+    assert_first_page_fits(page, viewport)
+    screenshot(page, f"{size}-computer-finished.png")
+
+    # The computer always wants a rematch: one click starts it, colours swapped.
+    page.get_by_role("button", name="Rematch").click()
+    other = "red" if colour == "yellow" else "yellow"
+    expect(status(page)).to_contain_text(f"You are {other}.")
+    # Whoever has red now starts.
+    expect(headline(page)).to_have_text("Your turn", timeout=SEARCH_WAIT)
+    wait_for_moves(page, 1 if other == "yellow" else 0)
+    expect(page.locator(".score")).to_contain_text(" Computer")
+    screenshot(page, f"{size}-computer-rematch.png")

@@ -45,6 +45,7 @@ def test_the_page_and_the_game_are_served_by_one_command(app_process):
         ("/main.js", "text/javascript"),
         ("/connect4.js", "text/javascript"),
         ("/address.js", "text/javascript"),
+        ("/computer-game.js", "text/javascript"),
         ("/connection.js", "text/javascript"),
         ("/events.js", "text/javascript"),
         ("/game-state.js", "text/javascript"),
