@@ -1,6 +1,8 @@
 // Events from the server, one handler per type.
 
 import { absoluteLink } from "./address.js";
+import { readAnalysis } from "./analysis.js";
+import { openAnalysis } from "./analysis-mode.js";
 import { PLAYER1, PLAYER2, clearBoard, highlightWinningLine, playMove } from "./connect4.js";
 import { PLAYERS, isBack, isOver, isPlayer, opponent, secondsHeld } from "./game-state.js";
 import { announce, render, showHint } from "./render.js";
@@ -157,6 +159,8 @@ function onReset(page, event) {
   // Both players took part in a game before this one.
   state.seen = new Set(PLAYERS);
   Object.assign(state, { columns: [], winner: null, draw: false, rematchAsked: false, rematchStarted: true });
+  // The analysis was of the game that just ended.
+  Object.assign(state, { analysis: null, analysisStep: null, analysisAsked: false });
   state.rematch = new Set();
   if (PLAYERS.includes(event.host)) {
     state.host = event.host;
@@ -169,8 +173,28 @@ function onReset(page, event) {
   announce(page, describeReset(state));
 }
 
+// Shown if the user still waits for it: a rematch may have started since.
+function onAnalysis(page, event) {
+  const { state } = page;
+  const analysis = readAnalysis(event);
+  if (analysis === null) {
+    console.warn("Ignoring a malformed analysis:", event);
+    return false;
+  }
+  state.analysis = analysis;
+  if (state.analysisAsked && isOver(state)) {
+    openAnalysis(page);
+  }
+}
+
 function onError(page, event) {
-  // A refused rematch request is no longer pending.
+  // A refused request is no longer pending.
+  if (event.reason === "analysis") {
+    // The server's words are too long for the status line.
+    page.state.analysisAsked = false;
+    showHint(page, "The server is busy. Try again soon.");
+    return;
+  }
   page.state.rematchAsked = false;
   showHint(page, keyOrNull(event.message) ?? "The server refused that.");
 }
@@ -184,6 +208,7 @@ const EVENT_HANDLERS = {
   left: onLeft,
   rematch: onRematch,
   reset: onReset,
+  analysis: onAnalysis,
   error: onError,
 };
 

@@ -26,6 +26,13 @@ export function createGame(query) {
     columns: [],
     // The computer opponent's level, when this page plays the computer.
     computer: null,
+    // The server's analysis of the finished game, { columns, scores }, once
+    // it came; the step it shows, the number of moves on the board, while
+    // the page is in analysis mode, else null.
+    analysis: null,
+    analysisStep: null,
+    // An analysis was asked for and hasn't come yet.
+    analysisAsked: false,
     winner: null,
     draw: false,
     // A rematch started and nobody has moved yet.
@@ -111,6 +118,10 @@ export function isGuestAwaited(state) {
 // The server tells players, not spectators, that their opponent is the computer.
 export function isComputer(state, player) {
   return state.computer !== null && isPlayer(state.me) && player === opponent(state.me);
+}
+
+export function isAnalysing(state) {
+  return state.analysisStep !== null;
 }
 
 export function isOver(state) {

@@ -1,9 +1,11 @@
 // What the user does: clicks, keys and buttons.
 
+import { openAnalysis } from "./analysis-mode.js";
 import { COLUMNS, focusColumn, isColumnFull, setTabStop } from "./connect4.js";
 import { connectNow } from "./connection.js";
-import { hasAskedForRematch, isOver, isPlayer } from "./game-state.js";
-import { render, showHint } from "./render.js";
+import { hasAskedForRematch, isAnalysing, isOver, isPlayer } from "./game-state.js";
+import { hasModifier, isTypingInto } from "./keys.js";
+import { announce, render, showHint } from "./render.js";
 import { forgetSeat, startNewGame } from "./seat.js";
 import { copyLink, shareLink } from "./share.js";
 import { explainRefusedMove } from "./status.js";
@@ -28,6 +30,21 @@ function playColumn(page, column) {
   }
 }
 
+// The server analyses a game once; asking again only shows it again.
+function requestAnalysis(page) {
+  const { state } = page;
+  if (!isOver(state) || state.analysisAsked) {
+    return;
+  }
+  if (state.analysis !== null) {
+    openAnalysis(page);
+  } else if (send(page, { type: "analyse" })) {
+    state.analysisAsked = true;
+    announce(page, "Analysing…");
+    render(page);
+  }
+}
+
 function requestRematch(page) {
   const { state } = page;
   if (!isPlayer(state.me) || !isOver(state) || hasAskedForRematch(state)) {
@@ -44,21 +61,11 @@ function columnOf(target) {
   return columnElement === null ? null : Number(columnElement.dataset.column);
 }
 
-function hasModifier(event) {
-  return event.altKey || event.ctrlKey || event.metaKey;
-}
-
-function isTypingInto(target) {
-  return (
-    target instanceof HTMLElement &&
-    (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName))
-  );
-}
-
-// Inside the board, arrows, Home and End choose a column; Enter or Space plays.
+// Inside the board, arrows, Home and End choose a column; Enter or Space
+// plays. In analysis mode, the arrows step through the game instead.
 function onBoardKey(page, event) {
   const column = columnOf(event.target);
-  if (column === null || hasModifier(event)) {
+  if (column === null || hasModifier(event) || isAnalysing(page.state)) {
     return;
   }
   const moves = { ArrowLeft: column - 1, ArrowRight: column + 1, Home: 0, End: COLUMNS - 1 };
@@ -110,7 +117,10 @@ export function listenToUser(page) {
   elements.rematch.addEventListener("click", () => requestRematch(page));
   // The status box's button is redrawn with it, so listen above it.
   elements.status.addEventListener("click", (event) => {
-    if (event.target instanceof Element && event.target.closest("button[data-action]") !== null) {
+    const button = event.target instanceof Element ? event.target.closest("button[data-action]") : null;
+    if (button?.dataset.action === "analyse") {
+      requestAnalysis(page);
+    } else if (button !== null) {
       connectNow(page);
     }
   });

@@ -3,6 +3,7 @@
 // This module finds the page's elements and wires the others together;
 // connect4.js draws the board.
 
+import { listenToAnalysis } from "./analysis-mode.js";
 import { listenToComputerChoice } from "./computer-game.js";
 import { createBoard } from "./connect4.js";
 import { connectNow } from "./connection.js";
@@ -24,6 +25,12 @@ function findElements() {
     match: find(".match"),
     score: find(".score"),
     rematch: find("button.rematch"),
+    columnValues: find(".column-values"),
+    analysis: find(".analysis"),
+    stepButtons: Array.from(document.querySelectorAll(".analysis-steps button[data-step]")),
+    analysisPosition: find(".analysis-position"),
+    turningPoints: find(".turning-points"),
+    closeAnalysis: find("button.close-analysis"),
     share: find(".share"),
     shareTitle: find(".share h2"),
     shareLink: find(".share-link"),
@@ -54,6 +61,7 @@ function main() {
   render(page);
   listenToUser(page);
   listenToComputerChoice(page.elements);
+  listenToAnalysis(page);
   connectNow(page);
 }
 

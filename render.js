@@ -2,11 +2,13 @@
 // which the events place, is redrawn from the state by render().
 
 import { localOnlyHost } from "./address.js";
+import { renderAnalysis } from "./analysis-view.js";
 import { PLAYER1, PLAYER2 } from "./connect4.js";
 import {
   departedPlayers,
   guestColour,
   hasAskedForRematch,
+  isAnalysing,
   isConnected,
   isDisconnected,
   isGuestSeatFree,
@@ -64,12 +66,13 @@ function renderStatus(page) {
   elements.status.dataset.player = isPlayer(state.me) ? state.me : "";
 }
 
-function actionButton({ action, label }) {
+function actionButton({ action, label, busy = false }) {
   const button = document.createElement("button");
   button.type = "button";
   button.className = "status-action";
   button.dataset.action = action;
   button.textContent = label;
+  button.disabled = busy;
   return button;
 }
 
@@ -133,6 +136,7 @@ function renderBoard(page) {
   board.dataset.player = isPlayer(state.me) ? state.me : "";
   board.classList.toggle("my-turn", isMyTurn(state));
   board.classList.toggle("offline", isDisconnected(state));
+  board.classList.toggle("analysing", isAnalysing(state));
   // A lost game shows its last position under one clear next step.
   board.inert = isLost(state);
   elements.boardMessage.hidden = !isLost(state);
@@ -169,10 +173,16 @@ export function render(page) {
   renderBoard(page);
   renderScore(elements.score, state);
   renderRematch(elements.rematch, state);
-  elements.match.hidden = (elements.score.hidden && elements.rematch.hidden) || isLost(state);
+  // In analysis mode, the page is about the analysis: the rest comes back
+  // with the live game.
+  const analysing = isAnalysing(state);
+  const idle = elements.score.hidden && elements.rematch.hidden;
+  elements.match.hidden = idle || isLost(state) || analysing;
   renderShare(page);
+  elements.share.hidden ||= analysing;
   // A lost game's only next step is the button over the board.
-  elements.actions.hidden = isLost(state);
+  elements.actions.hidden = isLost(state) || analysing;
+  renderAnalysis(page);
   const title = describeForTitle(state);
   document.title = title === "" ? "Connect Four" : `${title} · Connect Four`;
   keepCountingDown(page);

@@ -2,12 +2,21 @@
 // over the board when the game is lost, in the tab's title and to screen
 // readers. Each function reads the state and returns words.
 
+import {
+  describeValue,
+  moveValue,
+  moverAt,
+  ordinal,
+  ownMoveNumber,
+  resultThrownAway,
+} from "./analysis.js";
 import { PLAYER1 } from "./connect4.js";
 import {
   SPECTATOR,
   departedPlayers,
   guestColour,
   hasAskedForRematch,
+  isAnalysing,
   isComputer,
   isDisconnected,
   isGuestAwaited,
@@ -20,7 +29,7 @@ import {
   secondsHeld,
 } from "./game-state.js";
 
-export function capitalize(word) {
+function capitalize(word) {
   return word.charAt(0).toUpperCase() + word.slice(1);
 }
 
@@ -43,12 +52,28 @@ export function describeStatus(state, now) {
   if (state.me === null) {
     return { headline: "", detail: state.hint ?? "" };
   }
+  if (isAnalysing(state)) {
+    return describeAnalysisStep(state);
+  }
   return {
     headline: describeHeadline(state),
     detail: state.hint ?? describeDetail(state, now),
     hint: state.hint !== null,
     colour: describedColour(state),
+    ...describeAnalyseAction(state),
   };
+}
+
+// Once a game is over, anyone in it may see its analysis, from the button
+// beside the result; a hint takes the line for a moment.
+function describeAnalyseAction(state) {
+  const known = state.analysis !== null;
+  if (!isOver(state) || state.hint !== null || !(known || state.connection === "open")) {
+    return {};
+  }
+  return state.analysisAsked
+    ? { action: "analyse", label: "Analysing…", busy: true }
+    : { action: "analyse", label: "Analyse" };
 }
 
 function describedColour(state) {
@@ -216,6 +241,9 @@ export function describeForTitle(state) {
   if (isDisconnected(state)) {
     return state.connection === "stopped" ? "Disconnected" : "Reconnecting";
   }
+  if (isAnalysing(state)) {
+    return "Analysis";
+  }
   if (isOver(state)) {
     if (isPlayer(state.me) && rematchRequests(state).length > 0 && !hasAskedForRematch(state)) {
       return "Rematch?";
@@ -285,4 +313,39 @@ export function describeLocalOnly(hostname) {
     `Only works on this computer: ${hostname} is its own address. Open this page ` +
     "by the computer's network address instead, or run python app.py."
   );
+}
+
+// Analysis mode: the status box is about the position on the board, and
+// the move that was played from it.
+
+function possessive(state, player) {
+  return player === state.me ? "Your" : `${playerName(state, player)}'s`;
+}
+
+function describeAnalysisStep(state) {
+  const { analysis, analysisStep: step } = state;
+  if (step === analysis.columns.length) {
+    return { headline: describeResult(state), detail: `The end, after ${step} moves.`, colour: state.winner };
+  }
+  const column = analysis.columns[step];
+  const lost = resultThrownAway(analysis, step);
+  const played = lost === null ? describeValue(moveValue(analysis.scores[step][column], step)) : `threw away a ${lost}`;
+  return {
+    headline: `${possessive(state, moverAt(step))} ${ordinal(ownMoveNumber(step))} move`,
+    detail: state.hint ?? `Played column ${column + 1}: ${played}.`,
+    hint: state.hint !== null || lost !== null,
+    colour: moverAt(step),
+  };
+}
+
+// "Red's 7th move threw away a win": a move whose result had another sign
+// than the best move's.
+export function describeTurningPoint(state, { step, lost }) {
+  return `${possessive(state, moverAt(step))} ${ordinal(ownMoveNumber(step))} move threw away a ${lost}`;
+}
+
+// Where the analysis is, for the counter between its arrows.
+export function describeAnalysisPosition(state) {
+  const { analysis, analysisStep: step } = state;
+  return { short: `${step} / ${analysis.columns.length}`, long: `After ${step} of ${analysis.columns.length} moves` };
 }
