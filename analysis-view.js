@@ -3,7 +3,7 @@
 // changed the result.
 
 import { bestColumns, describeValue, moveValue, moverAt, resultThrownAway } from "./analysis.js";
-import { markBestColumns, markNextMove, showPosition } from "./connect4.js";
+import { highlightWinningLine, markBestColumns, markNextMove, showPosition } from "./connect4.js";
 import { isAnalysing } from "./game-state.js";
 import { describeAnalysisPosition } from "./status.js";
 
@@ -92,6 +92,9 @@ export function renderAnalysis(page) {
   }
   const { analysis, analysisStep: step } = state;
   showPosition(elements.board, analysis.columns.slice(0, step));
+  if (step === analysis.columns.length && state.winner !== null) {
+    highlightWinningLine(elements.board, state.winner);
+  }
   markBestColumns(elements.board, bestColumns(analysis.scores[step]));
   markNextMove(elements.board, moverAt(step), analysis.columns[step] ?? null);
   renderColumnValues(elements.columnValues, analysis, step);

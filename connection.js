@@ -2,8 +2,8 @@
 // server says that retrying is pointless.
 
 import { websocketAddress } from "./address.js";
-import { clearBoard } from "./connect4.js";
 import { computerGameInit } from "./computer-game.js";
+import { clearBoard } from "./connect4.js";
 import { handleEvent, keyOrNull, parseEvent } from "./events.js";
 import { createGame, isLost } from "./game-state.js";
 import { announce, render } from "./render.js";

@@ -1481,6 +1481,7 @@ def test_a_spectator_opens_the_analysis_on_a_phone(open_page):
     assert_analysis_step(spectator, analysis, len(YELLOW_WINS))
     expect(headline(spectator)).to_have_text("Yellow wins!")
     expect(spectator.locator(".column-values li .value")).to_have_text(["—"] * COLUMNS)
+    expect(spectator.locator(".board .cell.winning")).to_have_count(4)
     screenshot(spectator, "phone-analysis-end.png")
 
     # Escape leaves too; the players never noticed.
