@@ -1,4 +1,4 @@
-// Analysis mode: asking the server for the analysis of a finished game,
+// Analysis mode: opening the analysis of a finished game once it came,
 // stepping through its moves, and going back to the live game.
 
 import { turningPoints } from "./analysis.js";
