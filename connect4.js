@@ -125,11 +125,46 @@ export function isColumnFull(boardElement, column) {
 export function clearBoard(boardElement) {
   for (const cellElement of boardElement.querySelectorAll(".cell")) {
     setCellState(cellElement, "empty");
-    cellElement.classList.remove("last", "winning");
+    cellElement.classList.remove("last", "winning", "placed", "next");
+    delete cellElement.dataset.next;
     cellElement.style.removeProperty("--fall");
   }
+  markBestColumns(boardElement, []);
   for (let column = 0; column < COLUMNS; column++) {
     updateColumnLabel(boardElement, column);
+  }
+}
+
+// Show the position after these columns were played, red first, all at
+// once: redrawing a game isn't playing it, so no checker falls.
+export function showPosition(boardElement, columns) {
+  clearBoard(boardElement);
+  columns.forEach((column, index) => {
+    const row = checkersIn(boardElement, column).length;
+    playMove(boardElement, index % 2 === 0 ? PLAYER1 : PLAYER2, column, row);
+    cellElementAt(boardElement, column, row).classList.add("placed");
+  });
+}
+
+// An analysis points at the best moves of the position shown.
+export function markBestColumns(boardElement, columns) {
+  for (const columnElement of boardElement.querySelectorAll(".column")) {
+    columnElement.classList.toggle("best", columns.includes(Number(columnElement.dataset.column)));
+  }
+}
+
+// ...and shows, faintly, where the move played from it landed, in the colour
+// of its player (null: no move).
+export function markNextMove(boardElement, player, column) {
+  for (const previous of boardElement.querySelectorAll(".cell.next")) {
+    previous.classList.remove("next");
+    delete previous.dataset.next;
+  }
+  const cellElement =
+    column === null ? null : cellElementAt(boardElement, column, checkersIn(boardElement, column).length);
+  if (cellElement !== null) {
+    cellElement.classList.add("next");
+    cellElement.dataset.next = player;
   }
 }
 

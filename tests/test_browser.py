@@ -17,8 +17,10 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 
-from conftest import DRAW, MS, RED_WINS, RED_WINS_DIAGONAL, AppProcess
+from conftest import DRAW, MS, RED_WINS, RED_WINS_DIAGONAL, YELLOW_WINS, AppProcess
+import computer
 from connect4 import COLUMNS, ROWS, Connect4
+from solver import Position
 
 try:
     from playwright.sync_api import expect, sync_playwright
@@ -37,11 +39,14 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 WAIT = 5000 * MS * 1000  # milliseconds, for anything to show up in a page
+# The solver's slowest positions take seconds, more on a busy machine: the
+# computer's moves and the analysis may take this long (see test_app.py).
+SEARCH_WAIT = 60_000 * MS * 1000
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
 PHONE_OPTIONS = {"viewport": PHONE, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 
-# Where the page keeps its seat token (see main.js).
+# Where the page keeps its seat token (see seat.js).
 SEAT_KEY = "connect4.seat"
 
 RED = "rgb(217, 48, 63)"
@@ -121,7 +126,8 @@ def stop_app(app):
 @pytest.fixture(scope="module")
 def app_url(browser):
     # Depends on browser so that the server isn't started when tests skip.
-    app = AppProcess()
+    # The computer moves at once: tests that need to see it think say so.
+    app = AppProcess("--computer-delay", "0")
     yield app.url
     stop_app(app)
 
@@ -637,10 +643,11 @@ def test_a_player_is_never_offered_a_link_out_of_its_seat(open_page):
     for page in (red, yellow):
         # The links to share are text to copy, not links to follow.
         expect(page.locator('a[href*="join="], a[href*="watch="]')).to_have_count(0)
-        expect(page.locator(".actions a")).to_have_count(1)
-        expect(page.locator(".actions a")).to_have_text("New game")
+        links = page.locator(".actions a").filter(visible=True)
+        expect(links).to_have_count(1)
+        expect(links).to_have_text("New game")
     expect(spectator.locator(".share")).to_be_hidden()
-    expect(spectator.locator(".actions a")).to_have_text("New game")
+    expect(spectator.locator(".actions a").filter(visible=True)).to_have_text("New game")
     # After the friend came, players share the watch link.
     expect(red.locator(".share h2")).to_have_text("Anyone can watch at")
     expect(yellow.locator(".share h2")).to_have_text("Anyone can watch at")
@@ -1162,3 +1169,324 @@ def test_the_page_reconnects_by_itself_after_a_network_blip(open_page):
     play_game([4, 4], red, yellow, [spectator], already=2)
     for page in (red, yellow, spectator):
         assert board_on_screen(page) == expected_board([3, 3, 4, 4])
+
+
+# ---------------------------------------------------------------------------
+# Playing the computer
+
+
+def record_events(page):
+    """Keep every event the page receives from the server, in order, in a list."""
+    events = []
+    page.on(
+        "websocket",
+        lambda websocket: websocket.on("framereceived", lambda frame: events.append(json.loads(frame))),
+    )
+    return events
+
+
+def columns_played(events):
+    """The columns of the current game, from the events a player's page received."""
+    columns = []
+    for event in events:
+        # A new connection or a rematch starts with init; the server then
+        # replays the game, or a reset starts a new one.
+        if event["type"] in ("init", "reset"):
+            columns = []
+        elif event["type"] == "play":
+            columns.append(event["column"])
+    return columns
+
+
+def quick_move(columns):
+    """A person's move that ends games soon: win, else block, else stack the middle."""
+    position = Position.from_columns(columns)
+    for choice in (position.winning_columns(), position.threatened_columns()):
+        if choice:
+            return choice[0]
+    return min(position.playable_columns(), key=lambda index: abs(index - 3))
+
+
+def start_computer_game(open_page, level, colour, **options):
+    """Open the page, choose a level and a colour, follow the start link."""
+    holder = {}
+    page = open_page(before_goto=lambda page: holder.setdefault("events", record_events(page)), **options)
+    expect(headline(page)).to_have_text("Your turn")
+    toggle = page.get_by_role("button", name="Play the computer")
+    expect(toggle).to_have_attribute("aria-expanded", "false")
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    page.get_by_role("group", name="Level").get_by_label(level.capitalize()).check()
+    page.get_by_role("group", name="You play").get_by_label(
+        "Red, first" if colour == "red" else "Yellow"
+    ).check()
+    start = page.get_by_role("link", name="Start")
+    expect(start).to_have_attribute("href", f"./?computer={level}&player={colour}")
+    return page, holder["events"], start
+
+
+def play_computer_to_the_end(page, events, computer_name):
+    """Click the person's moves until the game ends; return its columns."""
+    finished = re.compile(r"^(You won!|It's a draw|.* wins)$")
+    while True:
+        expect(headline(page)).to_have_text(
+            re.compile(r"^(Your turn|You won!|It's a draw|.* wins)$"), timeout=SEARCH_WAIT
+        )
+        if finished.match(headline(page).text_content()):
+            return columns_played(events)
+        columns = columns_played(events)
+        wait_for_moves(page, len(columns))
+        column(page, quick_move(columns)).click()
+        wait_for_moves(page, len(columns) + 1)
+
+
+def describe_result(events, colour, computer_name):
+    """The headline a person sees at the end of a game, from its events."""
+    result = [event for event in events if event["type"] in ("win", "draw")][-1]
+    if result["type"] == "draw":
+        return "It's a draw"
+    return "You won!" if result["player"] == colour else f"{computer_name} wins"
+
+
+@pytest.mark.parametrize(
+    "level, colour, options, size",
+    [("easy", "red", {}, "desktop"), ("perfect", "yellow", PHONE_OPTIONS, "phone")],
+)
+def test_a_game_against_the_computer(open_page, app_process, level, colour, options, size):
+    # The computer takes half a second per move, as by default, so that the
+    # test sees it think.
+    app = app_process("--computer-delay", str(500 * MS))
+    viewport = PHONE if size == "phone" else DESKTOP
+    page, events, start = start_computer_game(open_page, level, colour, base=app.url, **options)
+    screenshot(page, f"{size}-computer-options.png")
+    start.click()
+
+    name = f"Computer ({level})"
+    expect(status(page)).to_contain_text(f"You are {colour}.")
+    # Seated: a reload resumes this game rather than start another.
+    page.wait_for_url(lambda url: "computer=" not in url)
+    # The computer's seat is taken: no invitation, only the watch link.
+    expect(page.locator(".share h2")).to_have_text("Anyone can watch at")
+    if colour == "yellow":
+        expect(headline(page)).to_have_text(f"{name} is thinking…")
+        screenshot(page, f"{size}-computer-thinking.png")
+    expect(headline(page)).to_have_text("Your turn", timeout=SEARCH_WAIT)
+    columns = columns_played(events)
+    column(page, quick_move(columns)).click()
+    expect(headline(page)).to_have_text(f"{name} is thinking…")
+    expect(announcer(page)).to_have_text(
+        re.compile(rf"^{re.escape(name)} played column \d\.$"), timeout=SEARCH_WAIT
+    )
+    wait_for_moves(page, len(columns) + 2)
+    assert_first_page_fits(page, viewport)
+
+    # A reload mid-game keeps the seat and the board.
+    board = board_on_screen(page)
+    page.reload()
+    expect(status(page)).to_contain_text(f"You are {colour}.")
+    wait_for_moves(page, len(columns) + 2)
+    assert board_on_screen(page) == board
+    assert "computer=" not in page.url
+
+    columns = play_computer_to_the_end(page, events, name)
+    assert board_on_screen(page) == expected_board(columns)
+    result = describe_result(events, colour, name)
+    expect(headline(page)).to_have_text(result)
+    won, lost = int(result == "You won!"), int(result.endswith(" wins"))
+    expect(page.locator(".score")).to_contain_text(f"You {won} – {lost} Computer")
+    assert_first_page_fits(page, viewport)
+    screenshot(page, f"{size}-computer-finished.png")
+
+    # The computer always wants a rematch: one click starts it, colours swapped.
+    page.get_by_role("button", name="Rematch").click()
+    other = "red" if colour == "yellow" else "yellow"
+    expect(status(page)).to_contain_text(f"You are {other}.")
+    # Whoever has red now starts.
+    expect(headline(page)).to_have_text("Your turn", timeout=SEARCH_WAIT)
+    wait_for_moves(page, 1 if other == "yellow" else 0)
+    expect(page.locator(".score")).to_contain_text(" Computer")
+    screenshot(page, f"{size}-computer-rematch.png")
+
+
+# ---------------------------------------------------------------------------
+# The analysis of a finished game
+
+
+def expected_values(analysis, step):
+    """What the page should show under each column at this step, from the server's scores."""
+    values = []
+    for score in analysis["scores"][step]:
+        if score is None:
+            values.append("—")
+        else:
+            result, count = computer.outcome(score, step)
+            values.append(result if result == "draw" else f"{result} in {count}")
+    return values
+
+
+def expected_turning_points(analysis, names):
+    """The moves that changed the result, in words; names maps colours to "Red's" or "Your"."""
+    points = []
+    for step, played in enumerate(analysis["columns"]):
+        scores = analysis["scores"][step]
+        best = max(score for score in scores if score is not None)
+        score = scores[played]
+        lost = "win" if best > 0 and score <= 0 else "draw" if best == 0 and score < 0 else None
+        if lost is not None:
+            colour = "red" if step % 2 == 0 else "yellow"
+            number = step // 2 + 1
+            suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10 if number not in (11, 12, 13) else 0, "th")
+            points.append(f"{names[colour]} {number}{suffix} move threw away a {lost}")
+    return points
+
+
+def the_analysis(events):
+    [analysis] = [event for event in events if event["type"] == "analysis"]
+    return analysis
+
+
+def assert_analysis_step(page, analysis, step):
+    """The board, the counter and the values at this step are the server's."""
+    expect(page.locator(".analysis-position")).to_have_text(f"{step} / {len(analysis['columns'])}")
+    wait_for_moves(page, step)
+    assert board_on_screen(page) == expected_board(analysis["columns"][:step])
+    expect(page.locator(".column-values li .value")).to_have_text(expected_values(analysis, step))
+    scores = analysis["scores"][step]
+    known = [score for score in scores if score is not None]
+    best = [index for index, score in enumerate(scores) if known and score == max(known)]
+    for index in range(COLUMNS):
+        item = page.locator(".column-values li").nth(index)
+        if index in best:
+            expect(item).to_have_class(re.compile(r"\bbest\b"))
+            expect(column(page, index)).to_have_class(re.compile(r"\bbest\b"))
+        else:
+            expect(item).not_to_have_class(re.compile(r"\bbest\b"))
+
+
+def hold_analysis_requests(page):
+    """Relay the page's WebSocket, holding back its analyse events until release() is called."""
+    held = []
+
+    def relay(to_page):
+        to_server = to_page.connect_to_server()
+
+        def from_page(message):
+            if json.loads(message)["type"] == "analyse":
+                held.append((to_server, message))
+            else:
+                to_server.send(message)
+
+        to_page.on_message(from_page)
+
+    def release():
+        assert held, "the page sent no analyse event"
+        for to_server, message in held:
+            to_server.send(message)
+
+    page.route_web_socket(re.compile(r"^wss?://"), relay)
+    return release
+
+
+def test_players_step_through_the_analysis_of_their_game(open_page):
+    holder = {}
+
+    def prepare(page):
+        holder["events"] = record_events(page)
+        holder["release"] = hold_analysis_requests(page)
+
+    red, yellow = start_game(open_page, red_options={"before_goto": prepare})
+    events = holder["events"]
+    play_game(RED_WINS_DIAGONAL, red, yellow)
+    red.get_by_role("button", name="Analyse").click()
+    # Until the server answers, the page says it's working on it.
+    expect(status(red).get_by_role("button", name="Analysing…")).to_be_disabled()
+    holder["release"]()
+    expect(red.locator(".analysis")).to_be_visible(timeout=SEARCH_WAIT)
+    analysis = the_analysis(events)
+    assert analysis["columns"] == RED_WINS_DIAGONAL
+
+    # The analysis starts from the empty board, with the keyboard ready.
+    expect(red.get_by_role("button", name="Next move")).to_be_focused()
+    expect(headline(red)).to_have_text("Your 1st move")
+    assert_analysis_step(red, analysis, 0)
+    for step in (1, 2, 3):
+        red.keyboard.press("ArrowRight")
+        assert_analysis_step(red, analysis, step)
+    expect(headline(red)).to_have_text("Yellow's 2nd move")
+    expect(status(red)).to_contain_text(f"Played column {RED_WINS_DIAGONAL[3] + 1}:")
+    screenshot(red, "desktop-analysis.png")
+    red.keyboard.press("ArrowLeft")
+    assert_analysis_step(red, analysis, 2)
+    red.keyboard.press("End")
+    assert_analysis_step(red, analysis, len(RED_WINS_DIAGONAL))
+    expect(headline(red)).to_have_text("You won!")
+    red.get_by_role("button", name="Start of the game").click()
+    assert_analysis_step(red, analysis, 0)
+    red.get_by_role("button", name="Next move").click()
+    assert_analysis_step(red, analysis, 1)
+
+    # The moves that changed the result are listed, and lead to their position.
+    points = expected_turning_points(analysis, {"red": "Your", "yellow": "Yellow's"})
+    listed = red.locator(".turning-points li")
+    expect(listed).to_have_text(points or ["No move changed the result."])
+    if points:
+        listed.first.get_by_role("button").click()
+        expect(listed.first.get_by_role("button")).to_have_attribute("aria-current", "step")
+        expect(status(red)).to_contain_text("threw away a")
+    assert_first_page_fits(red, DESKTOP)
+
+    # Back to the game: the final position, and the rematch works.
+    red.get_by_role("button", name="Back to the game").click()
+    expect(red.locator(".analysis")).to_be_hidden()
+    expect(red.locator(".board .cell.winning")).to_have_count(4)
+    assert board_on_screen(red) == expected_board(RED_WINS_DIAGONAL)
+    expect(headline(red)).to_have_text("You won!")
+    for page in (red, yellow):
+        page.get_by_role("button", name="Rematch").click()
+    expect(status(red)).to_contain_text("You are yellow")
+    expect(red.locator(".board .cell.empty")).to_have_count(COLUMNS * ROWS)
+    expect(red.get_by_role("button", name="Analyse")).to_be_hidden()
+
+
+def test_a_spectator_opens_the_analysis_on_a_phone(open_page):
+    red, yellow = start_game(open_page)
+    holder = {}
+    spectator = open_page(
+        here(red, shared_link(red, "watch")),
+        before_goto=lambda page: holder.setdefault("events", record_events(page)),
+        **PHONE_OPTIONS,
+    )
+    expect(status(spectator)).to_contain_text("You are watching")
+    play_game(YELLOW_WINS, red, yellow, [spectator])
+    expect(headline(spectator)).to_have_text("Yellow wins!")
+    assert_first_page_fits(spectator, PHONE)
+    screenshot(spectator, "phone-analyse-button.png")
+
+    spectator.get_by_role("button", name="Analyse").tap()
+    expect(spectator.locator(".analysis")).to_be_visible(timeout=SEARCH_WAIT)
+    analysis = the_analysis(holder["events"])
+    assert analysis["columns"] == YELLOW_WINS
+    expect(headline(spectator)).to_have_text("Red's 1st move")
+    assert_analysis_step(spectator, analysis, 0)
+    for step in range(1, 6):
+        spectator.get_by_role("button", name="Next move").tap()
+        assert_analysis_step(spectator, analysis, step)
+    expect(headline(spectator)).to_have_text("Yellow's 3rd move")
+    assert_first_page_fits(spectator, PHONE)
+    screenshot(spectator, "phone-analysis.png")
+    points = expected_turning_points(analysis, {"red": "Red's", "yellow": "Yellow's"})
+    expect(spectator.locator(".turning-points li")).to_have_text(points or ["No move changed the result."])
+
+    spectator.get_by_role("button", name="End of the game").tap()
+    assert_analysis_step(spectator, analysis, len(YELLOW_WINS))
+    expect(headline(spectator)).to_have_text("Yellow wins!")
+    expect(spectator.locator(".column-values li .value")).to_have_text(["—"] * COLUMNS)
+    expect(spectator.locator(".board .cell.winning")).to_have_count(4)
+    screenshot(spectator, "phone-analysis-end.png")
+
+    # Escape leaves too; the players never noticed.
+    spectator.keyboard.press("Escape")
+    expect(spectator.locator(".analysis")).to_be_hidden()
+    expect(spectator.get_by_role("button", name="Analyse")).to_be_focused()
+    assert board_on_screen(spectator) == expected_board(YELLOW_WINS)
+    expect(headline(red)).to_have_text("Yellow wins")
