@@ -546,7 +546,9 @@ def announce(room, message):
 def replay(websocket, room):
     """Bring a connection up to date: who is here, this game's events, rematch requests."""
     for seat in room.seats:
-        if seat.present and seat.connection is not websocket:
+        if seat.computer is not None:  # say so: spectators name it by its level
+            send_now(websocket, encode(type="joined", player=seat.player, computer=seat.computer))
+        elif seat.present and seat.connection is not websocket:
             send_now(websocket, encode(type="joined", player=seat.player))
     for message in room.history:
         send_now(websocket, message)

@@ -121,6 +121,11 @@ function onJoined(page, event) {
   state.seated.add(event.player);
   state.seen.add(event.player);
   state.heldUntil.delete(event.player);
+  if (keyOrNull(event.computer) !== null) {
+    // A computer game: the computer is the guest, whoever started it.
+    state.computer = event.computer;
+    state.host = opponent(event.player);
+  }
   // An explanation of the situation before they came is out of date.
   state.hint = null;
   announce(page, `${playerName(state, event.player)} ${back ? "is back" : "joined"}.`);

@@ -115,9 +115,9 @@ export function isGuestAwaited(state) {
   return state.computer === null && !state.seated.has(guest) && !state.seen.has(guest);
 }
 
-// The server tells players, not spectators, that their opponent is the computer.
+// The computer always holds the join link's seat: the guest's.
 export function isComputer(state, player) {
-  return state.computer !== null && isPlayer(state.me) && player === opponent(state.me);
+  return state.computer !== null && player === guestColour(state);
 }
 
 export function isAnalysing(state) {

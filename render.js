@@ -95,7 +95,7 @@ function renderScore(scoreElement, state) {
   }
   const [first, second] = isPlayer(state.me)
     ? [scoreSide(state.me, "You"), scoreSide(opponent(state.me), state.computer === null ? "Opponent" : "Computer")]
-    : [scoreSide(state.host, "Host"), scoreSide(guestColour(state), "Guest")];
+    : [scoreSide(state.host, "Host"), scoreSide(guestColour(state), state.computer === null ? "Guest" : "Computer")];
   const firstColour = isPlayer(state.me) ? state.me : state.host;
   const points = document.createElement("strong");
   points.className = "score-points";

@@ -144,7 +144,7 @@ function describeDetail(state, now) {
   if (isOver(state)) {
     const requests = rematchRequests(state);
     if (requests.length === 2) {
-      return "Both players want a rematch.";
+      return "Rematch agreed.";
     }
     return requests.length === 1 ? `${capitalize(requests[0])} wants a rematch.` : describeIdentity(state);
   }

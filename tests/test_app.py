@@ -755,7 +755,7 @@ async def computer_game(client, level, **init):
     assert event["type"] == "init", event
     # The computer is always there.
     opponent = "yellow" if event["player"] == "red" else "red"
-    assert await receive(person) == {"type": "joined", "player": opponent}
+    assert await receive(person) == {"type": "joined", "player": opponent, "computer": level}
     return person, event
 
 
@@ -878,7 +878,7 @@ async def test_a_player_resumes_a_game_against_the_computer(client, grace):
     await person.close()
     person, init = await seated(client, token=init["token"])
     assert init["computer"] == "perfect"
-    assert await receive(person) == {"type": "joined", "player": "yellow"}
+    assert await receive(person) == {"type": "joined", "player": "yellow", "computer": "perfect"}
     assert await receive(person) == {"type": "play", "player": "red", "column": 3, "row": 0}
     assert await receive(person) == reply
     await send(person, type="play", column=3)
@@ -891,7 +891,8 @@ async def test_spectators_watch_the_computer_play(client):
     spectator = await client()
     await send(spectator, type="init", watch=init["watch"])
     assert await receive(spectator) == {"type": "joined", "player": "red"}
-    assert await receive(spectator) == {"type": "joined", "player": "yellow"}
+    # Spectators learn that yellow is the computer, and its level.
+    assert await receive(spectator) == {"type": "joined", "player": "yellow", "computer": "medium"}
     await send(person, type="play", column=3)
     assert (await receive(spectator))["player"] == "red"
     assert (await receive(spectator, timeout=SEARCH))["player"] == "yellow"

@@ -1297,6 +1297,12 @@ def test_a_game_against_the_computer(open_page, app_process, level, colour, opti
     assert_first_page_fits(page, viewport)
     screenshot(page, f"{size}-computer-finished.png")
 
+    # A spectator sees the computer named too, with the same score.
+    spectator = watch_game(open_page, page, base=app.url, **options)
+    expect(spectator.locator(".score")).to_contain_text(f"Host {won} – {lost} Computer")
+    if lost:
+        expect(headline(spectator)).to_have_text(f"{name} wins!")
+
     # The computer always wants a rematch: one click starts it, colours swapped.
     page.get_by_role("button", name="Rematch").click()
     other = "red" if colour == "yellow" else "yellow"
