@@ -25,6 +25,7 @@ import os
 import secrets
 import signal
 import sys
+import time
 
 from websockets.asyncio.server import ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
@@ -56,8 +57,8 @@ class Seat:
     player: str  # colour in the current game: each rematch swaps them
     # Proves who holds the seat when its player reconnects; only they know it.
     token: str = dataclasses.field(default_factory=lambda: secrets.token_urlsafe(16))
-    connection: ServerConnection | None = None
-    left_at: float = 0.0  # the event loop's time when the connection closed
+    connection: str | None = None  # the id of the connection in the seat, if any
+    left_at: float = 0.0  # when the connection closed, in seconds since the epoch
     wins: int = 0
     computer: str | None = None  # a computer player's level; it has no connection
 
@@ -68,8 +69,7 @@ class Seat:
 
     def is_abandoned(self):
         """Tell whether the player left longer ago than the grace period."""
-        elapsed = asyncio.get_running_loop().time() - self.left_at
-        return not self.present and elapsed >= LIMITS.grace
+        return not self.present and time.time() - self.left_at >= LIMITS.grace
 
 
 @dataclasses.dataclass(eq=False)
@@ -78,15 +78,16 @@ class Room:
 
     join_key: str
     watch_key: str
-    number: int  # names the game in logs, where the keys must not appear
     host: Seat  # started the game
     guest: Seat | None = None  # came with the join link
+    number: int | str | None = None  # names the game in logs, where keys must not appear
     game: Connect4 = dataclasses.field(default_factory=Connect4)
-    connected: set = dataclasses.field(default_factory=set)  # players and spectators
+    connected: set = dataclasses.field(default_factory=set)  # players and spectators here
     history: list = dataclasses.field(default_factory=list)  # this game's events, encoded
     rematch: set = dataclasses.field(default_factory=set)  # players asking for one
     analysis: asyncio.Future | None = None  # of the finished game, once asked for
     draws: int = 0
+    changes: int = 0  # how many changes made the room what it is (see apply())
     expiry: asyncio.TimerHandle | None = None  # forgets the room once empty
 
     @property
@@ -98,13 +99,79 @@ class Room:
         """The other seat at the game, or None while nobody took it."""
         return self.guest if seat is self.host else self.host
 
+    def seat_of(self, player):
+        """The seat playing a colour."""
+        return self.host if self.host.player == player else self.guest
+
     def score(self):
         """Games won by whoever plays each colour now, and draws."""
         score = {seat.player: seat.wins for seat in self.seats}
         return {PLAYER1: score.get(PLAYER1, 0), PLAYER2: score.get(PLAYER2, 0), "draws": self.draws}
 
 
-_room_numbers = itertools.count(1)
+# Where games live: this process's memory, unless app.py runs with --redis.
+# Either way, a change to a game goes through GAMES.change(room, decide):
+# decide(room) checks the change against the game as it is and returns it, or
+# raises InvalidEvent; then apply(room, change) makes it part of the game and
+# tells everyone in it.
+
+
+class LocalGames:
+    """Games in this process's memory, in JOIN, WATCH and SEATS: the default."""
+
+    keys = {"join": JOIN, "watch": WATCH, "token": SEATS}
+    rooms = itertools.count(1)
+
+    async def create(self, room):
+        """Make a new game findable by its keys and its host's token."""
+        if len(JOIN) >= LIMITS.games:
+            raise ServerFull("The server has as many games as it can hold. Try again later.")
+        room.number = next(self.rooms)
+        JOIN[room.join_key] = room
+        WATCH[room.watch_key] = room
+        SEATS[room.host.token] = room
+
+    async def find(self, kind, key):
+        """Return the room that a join key, watch key or seat token opens."""
+        # The key comes from the client: it may be any JSON value, even unhashable.
+        room = self.keys[kind].get(key) if isinstance(key, str) else None
+        if room is None:
+            raise GameNotFound("This game doesn't exist. It may have ended.")
+        if room.expiry is not None:  # someone is back before it was forgotten
+            room.expiry.cancel()
+            room.expiry = None
+        return room
+
+    async def change(self, room, decide):
+        """Check a change against the game and apply it."""
+        # Nothing here awaits: no other connection acts between the check
+        # and the change, so a seat found free is still free when taken.
+        change = decide(room)
+        if "token" in change:  # a guest is seated: from now on, its token opens the seat
+            if room.guest is not None:
+                del SEATS[room.guest.token]
+            SEATS[change["token"]] = room
+        apply(room, change)
+
+    def release(self, room):
+        """Forget a room once nobody is in it and nobody came back in time."""
+        if not room.connected and room.expiry is None:
+            room.expiry = asyncio.get_running_loop().call_later(LIMITS.grace, forget, room)
+
+    async def close(self):
+        """Nothing to close: the games end with the process."""
+
+
+def forget(room):
+    """Drop a game that nobody came back to within the grace period."""
+    del JOIN[room.join_key], WATCH[room.watch_key]
+    for seat in room.seats:
+        if seat.computer is None:  # a computer's seat has no token to resume it
+            SEATS.pop(seat.token, None)
+    log.info("game %s: closed", room.number)
+
+
+GAMES = LocalGames()
 
 
 # What a client may get wrong. Each refusal is an error event for that client
@@ -165,6 +232,12 @@ class AnalysisRefused(InvalidEvent):
     reason = "analysis"
 
 
+class Unavailable(Exception):
+    """The games' storage can't be reached: the client should come back later."""
+
+    reason = "unavailable"
+
+
 # The connection handler and the coroutines it routes to.
 
 
@@ -183,23 +256,7 @@ async def handler(websocket):
                     message = await websocket.recv()
                 websocket.check_rate()
                 try:
-                    event = parse(message)
-                    if event["type"] != "init":
-                        raise InvalidEvent("Start, join or watch a game first.")
-                    # A page that held a seat presents its token; if the seat is
-                    # gone, the join link, when the page has one, may seat it anew.
-                    token = event.get("token")
-                    seat_is_live = isinstance(token, str) and token in SEATS
-                    if "token" in event and (seat_is_live or "join" not in event):
-                        await resume(websocket, token)
-                    elif "join" in event:
-                        await join(websocket, event["join"])
-                    elif "watch" in event:
-                        await watch(websocket, event["watch"])
-                    elif "computer" in event:
-                        await start(websocket, *computer_game(event))
-                    else:
-                        await start(websocket)
+                    await route(websocket, parse(message))
                     return
                 except InvalidEvent as exc:
                     # Not in a game yet: the client may try another init.
@@ -208,61 +265,72 @@ async def handler(websocket):
         except TimeoutError:
             log.debug("closing a connection that sent no init in time")
             await websocket.close(CloseCode.POLICY_VIOLATION, "no init")
+        except Unavailable as exc:
+            # The page retries after 1013, by which time the storage may be back.
+            await error(websocket, exc)
+            await websocket.close(CloseCode.TRY_AGAIN_LATER, "games unavailable")
         except ConnectionClosed:
             pass  # the client went away or broke the protocol; websockets closed it
 
 
+async def route(websocket, event):
+    """Start, join, resume or watch a game, as the init event asks."""
+    if event["type"] != "init":
+        raise InvalidEvent("Start, join or watch a game first.")
+    if "token" in event:
+        try:
+            return await resume(websocket, event["token"])
+        except GameNotFound:
+            # A page that held a seat presents its token; if the seat is
+            # gone, the join link, when the page has one, may seat it anew.
+            if "join" not in event:
+                raise
+    if "join" in event:
+        await join(websocket, event["join"])
+    elif "watch" in event:
+        await watch(websocket, event["watch"])
+    elif "computer" in event:
+        await start(websocket, *computer_game(event))
+    else:
+        await start(websocket)
+
+
 async def start(websocket, computer_level=None, player=PLAYER1):
     """Create a game and seat the connection as red, or as player against the computer."""
-    if len(JOIN) >= LIMITS.games:
-        raise ServerFull("The server has as many games as it can hold. Try again later.")
     room = Room(
         join_key=secrets.token_urlsafe(12),
         watch_key=secrets.token_urlsafe(12),
-        number=next(_room_numbers),
         host=Seat(player),
     )
-    JOIN[room.join_key] = room
-    WATCH[room.watch_key] = room
-    SEATS[room.host.token] = room
-    log.info("game %d: started", room.number)
     if computer_level is not None:
         room.guest = Seat(other(player), computer=computer_level)
-        let_computer_move(room)  # it starts when it plays red
-    with attending(websocket, room, room.host):
-        await play(websocket, room, room.host)
+    await GAMES.create(room)
+    log.info("game %s: started", room.number)
+    let_computer_move(room)  # it starts when it plays red
+    async with attending(websocket, room, "host") as seat:
+        await play(websocket, room, seat)
 
 
 async def join(websocket, key):
     """Give the connection the second seat in the game that the join key opens."""
-    room = find(JOIN, key)
-    if room.guest is None:
-        room.guest = Seat(other(room.host.player))
-    elif room.guest.is_abandoned():
-        # Whoever had the seat isn't coming back: their token stops working.
-        del SEATS[room.guest.token]
-        room.guest.token = secrets.token_urlsafe(16)
-    else:
-        # No colour here: the guest's colour swaps with every rematch.
-        raise SeatTaken("This game already has two players. Ask them for the watch link to follow it.")
-    SEATS[room.guest.token] = room
-    with attending(websocket, room, room.guest):
-        await play(websocket, room, room.guest)
+    room = await GAMES.find("join", key)
+    async with attending(websocket, room, "guest", new_token=secrets.token_urlsafe(16)) as seat:
+        await play(websocket, room, seat)
 
 
 async def resume(websocket, token):
     """Give a player's seat back to them, on a new connection, by its token."""
-    room = find(SEATS, token)
-    seat = room.host if room.host.token == token else room.guest
-    log.info("game %d: %s is back", room.number, seat.player)
-    with attending(websocket, room, seat):
+    room = await GAMES.find("token", token)
+    role = "host" if room.host.token == token else "guest"
+    async with attending(websocket, room, role) as seat:
+        log.info("game %s: %s is back", room.number, seat.player)
         await play(websocket, room, seat)
 
 
 async def watch(websocket, key):
     """Add the connection as a spectator of the game that the watch key opens."""
-    room = find(WATCH, key)
-    with attending(websocket, room):
+    room = await GAMES.find("watch", key)
+    async with attending(websocket, room):
         await play(websocket, room, None)
 
 
@@ -279,51 +347,89 @@ async def play(websocket, room, seat):
             elif seat is None:
                 raise NotAPlayer("You're watching this game: only the players can play.")
             elif event["type"] == "play":
-                move(room, seat, event)
+                await GAMES.change(room, functools.partial(move, seat, event))
+                let_computer_move(room)
             else:
-                rematch(room, seat)
+                await GAMES.change(room, functools.partial(rematch, seat))
+                let_computer_move(room)
         except InvalidEvent as exc:
-            log.debug("game %d: refused an event: %s", room.number, exc)
+            log.debug("game %s: refused an event: %s", room.number, exc)
             await error(websocket, exc)
 
 
-# What players do: moves and rematches.
+# What players do, checked against the game as it is: moves and rematches.
 
 
-def move(room, seat, event):
-    """Play a move, then tell everyone about it and about the result, if any."""
+def move(seat, event, room):
+    """Check a player's move and return the change that plays it."""
     if "column" not in event:
         raise InvalidEvent('A play event needs a "column".')
     try:
-        row = room.game.play(seat.player, event["column"])
+        room.game.check(seat.player, event["column"])
     except ValueError as exc:
         raise IllegalMove(str(exc)) from None
-    announce(room, play_event(seat.player, event["column"], row))
-    if not room.game.over:
-        let_computer_move(room)
-        return
-    if room.game.winner is not None:
-        seat.wins += 1
-        announce(room, encode(type="win", player=seat.player))
-        log.info("game %d: %s won in %d moves", room.number, seat.player, len(room.game.columns))
-    else:
-        room.draws += 1
-        announce(room, encode(type="draw"))
-        log.info("game %d: draw", room.number)
+    return {"type": "play", "column": event["column"]}
 
 
-def rematch(room, seat):
-    """Ask for a rematch; once both players have, start it with colours swapped."""
+def rematch(seat, room):
+    """Check a player's request for a rematch and return the change that makes it."""
     if not room.game.over:
         raise RematchRefused("You can ask for a rematch when the game is over.")
     if seat.player in room.rematch:
         raise RematchRefused("You asked already. Waiting for your opponent.")
-    room.rematch.add(seat.player)
-    broadcast(room.connected, encode(type="rematch", player=seat.player))
-    opponent = room.opponent(seat)
+    return {"type": "rematch", "player": seat.player}
+
+
+def other(player):
+    """The opponent's colour."""
+    return PLAYER2 if player == PLAYER1 else PLAYER1
+
+
+# Changes: how a game moves on. Each is a small dict that apply() makes part of
+# the game, telling everyone in it. With --redis, the same changes, in the same
+# order, reach every process that has connections to the game.
+
+
+def apply(room, change):
+    """Make a change part of the game and tell everyone in it."""
+    room.changes += 1
+    kind = change["type"]
+    if kind == "play":
+        played(room, change["column"])
+    elif kind == "rematch":
+        asked_for_rematch(room, change["player"])
+    elif kind == "arrive":
+        arrived(room, change)
+    else:
+        departed(room, change)
+
+
+def played(room, column):
+    """Play the next player's checker in a column, then announce the result, if any."""
+    player = room.game.next_player
+    row = room.game.play(player, column)
+    announce(room, play_event(player, column, row))
+    if not room.game.over:
+        return
+    if room.game.winner is not None:
+        room.seat_of(player).wins += 1
+        announce(room, encode(type="win", player=player))
+        log.info("game %s: %s won in %d moves", room.number, player, len(room.game.columns))
+    else:
+        room.draws += 1
+        announce(room, encode(type="draw"))
+        log.info("game %s: draw", room.number)
+
+
+def asked_for_rematch(room, player):
+    """Record a request for a rematch; once both players asked, start it, colours swapped."""
+    requests = [player]
+    opponent = room.opponent(room.seat_of(player))
     if opponent is not None and opponent.computer is not None:  # it always wants another game
-        room.rematch.add(opponent.player)
-        broadcast(room.connected, encode(type="rematch", player=opponent.player))
+        requests.append(opponent.player)
+    for player in requests:
+        room.rematch.add(player)
+        broadcast(room.connected, encode(type="rematch", player=player))
     if len(room.rematch) < 2:
         return
     # Red moves first, so swapping colours alternates who starts.
@@ -331,17 +437,44 @@ def rematch(room, seat):
     room.analysis = None
     for seat in room.seats:
         seat.player = other(seat.player)
-        if seat.connection is not None:
-            send_now(seat.connection, init_event(room, seat))
+        if websocket := local_connection(room, seat):
+            send_now(websocket, init_event(room, seat))
     # The score is by colour, which just swapped: say who the host is now.
     announce(room, encode(type="reset", score=room.score(), host=room.host.player))
-    log.info("game %d: rematch", room.number)
-    let_computer_move(room)
+    log.info("game %s: rematch", room.number)
 
 
-def other(player):
-    """The opponent's colour."""
-    return PLAYER2 if player == PLAYER1 else PLAYER1
+def arrived(room, change):
+    """Seat a connection: a new guest, a guest replacing one who left, or a player back."""
+    if change["seat"] == "host":
+        seat = room.host
+    elif room.guest is None:
+        seat = room.guest = Seat(other(room.host.player), token=change["token"])
+    else:
+        seat = room.guest
+        if "token" in change:  # whoever had the seat isn't coming back
+            seat.token = change["token"]
+    replaced, seat.connection = seat.connection, change["connection"]
+    if replaced is None:
+        broadcast(room.connected, encode(type="joined", player=seat.player))
+    elif websocket := CONNECTIONS.get(replaced):
+        # The player came back on a new connection while the old one looked
+        # alive: the new one wins, and the old page is told why. In the
+        # background: closing a dead connection takes close_timeout.
+        in_background(websocket.close(CLOSE_REPLACED, "seat taken over by a new connection"))
+
+
+def departed(room, change):
+    """Free a seat whose connection closed, for the grace period."""
+    seat = room.host if change["seat"] == "host" else room.guest
+    seat.connection, seat.left_at = None, change["at"]
+    broadcast(room.connected, encode(type="left", player=seat.player, grace=LIMITS.grace))
+    log.info("game %s: %s left", room.number, seat.player)
+
+
+# Closes a connection whose seat was taken over by a newer connection with the
+# seat's token, e.g. the same page reconnecting: that page must not reconnect.
+CLOSE_REPLACED = 4000
 
 
 # Computer players: a seat without a connection, whose moves come from the
@@ -369,18 +502,26 @@ def let_computer_move(room):
 
 async def computer_move(room, seat):
     """Find the computer's move and play it after a short, natural pause."""
-    game, moves = room.game, len(room.game.columns)
-    thinking = asyncio.create_task(SEARCHES.choose_move(game.columns, seat.computer))
+    changes = room.changes
+    thinking = asyncio.create_task(SEARCHES.choose_move(room.game.columns, seat.computer))
     # The pause runs while the solver thinks: a quick search still takes it.
     await asyncio.sleep(COMPUTER_DELAY)
     try:
         column = await thinking
     except Exception:  # a bug in the solver, or a worker that died
-        log.exception("game %d: the computer couldn't choose a move", room.number)
+        log.exception("game %s: the computer couldn't choose a move", room.number)
         return
-    # Nothing else can move meanwhile, but the game may be gone or replaced.
-    if room.game is game and len(game.columns) == moves and JOIN.get(room.join_key) is room:
-        move(room, seat, {"column": column})
+
+    def decide(room):
+        # The game may have moved on meanwhile: a rematch, a reload elsewhere.
+        if room.changes != changes:
+            raise IllegalMove("The computer's move is for a position that is gone.")
+        return move(seat, {"column": column}, room)
+
+    try:
+        await GAMES.change(room, decide)
+    except (InvalidEvent, Unavailable) as exc:
+        log.debug("game %s: dropped the computer's move: %s", room.number, exc)
 
 
 def send_analysis(websocket, room):
@@ -416,65 +557,58 @@ async def deliver_analysis(websocket, room, analysis):
 
 # Connections coming to a game and leaving it.
 
-
-def find(keys, key):
-    """Return the room that a join, watch or seat key opens, or raise GameNotFound."""
-    # The key comes from the client: it may be any JSON value, even unhashable.
-    room = keys.get(key) if isinstance(key, str) else None
-    if room is None:
-        raise GameNotFound("This game doesn't exist. It may have ended.")
-    return room
+CONNECTIONS = {}  # connection id -> this process's connections in a seat
 
 
-@contextlib.contextmanager
-def attending(websocket, room, seat=None):
-    """Keep a connection in a room while it lasts, in its seat or watching."""
-    # A context manager, not a coroutine around play(): each message wakes
-    # the handler's chain of awaits, and this keeps the chain as short as the
-    # tutorial's: handler, start() or join() or watch(), play().
-    # Plain code up to the yield, no await: a seat checked as free by the
-    # caller is still free when it is taken.
-    if room.expiry is not None:
-        room.expiry.cancel()
-        room.expiry = None
-    replaced = None
-    if seat is not None:
-        send_now(websocket, init_event(room, seat))
-        replaced, seat.connection = seat.connection, websocket
-        if replaced is None:
-            broadcast(room.connected, encode(type="joined", player=seat.player))
-    replay(websocket, room)
-    room.connected.add(websocket)
+@contextlib.asynccontextmanager
+async def attending(websocket, room, role=None, new_token=None):
+    """Keep a connection in a room while it lasts, in the role's seat or watching."""
+    # The caller found the room with GAMES.find() or made it with GAMES.create():
+    # whatever happens here, GAMES.release() lets it go.
+    connection, seat = str(websocket.id), None
     try:
-        if replaced is not None:
-            # The player came back on a new connection while the old one
-            # looked alive: the new one wins, and the old page is told why.
-            # In the background: closing a dead connection takes close_timeout.
-            in_background(replaced.close(CLOSE_REPLACED, "seat taken over by a new connection"))
-        yield
+        if role is not None:
+            CONNECTIONS[connection] = websocket
+            await GAMES.change(room, functools.partial(arrival, role, connection, new_token))
+            seat = room.host if role == "host" else room.guest
+            send_now(websocket, init_event(room, seat))
+        # From here to the yield, nothing awaits: no event slips between the
+        # replay and the connection joining those who get every event.
+        replay(websocket, room, seat)
+        room.connected.add(websocket)
+        yield seat
     finally:
         room.connected.discard(websocket)
-        if seat is not None and seat.connection is websocket:
-            seat.connection = None
-            seat.left_at = asyncio.get_running_loop().time()
-            broadcast(room.connected, encode(type="left", player=seat.player, grace=LIMITS.grace))
-            log.info("game %d: %s left", room.number, seat.player)
-        if not room.connected:
-            room.expiry = asyncio.get_running_loop().call_later(LIMITS.grace, forget, room)
+        if CONNECTIONS.pop(connection, None) is not None and seat is not None:
+            try:
+                await GAMES.change(room, functools.partial(departure, role, connection))
+            except (InvalidEvent, Unavailable):
+                pass  # replaced by a newer connection, or the storage is gone with the news
+        GAMES.release(room)
 
 
-# Closes a connection whose seat was taken over by a newer connection with the
-# seat's token, e.g. the same page reconnecting: that page must not reconnect.
-CLOSE_REPLACED = 4000
+def arrival(role, connection, new_token, room):
+    """Check that a connection may take the role's seat; return the change that seats it."""
+    change = {"type": "arrive", "seat": role, "connection": connection}
+    if new_token is None:  # a player back with its token takes its seat back
+        return change
+    if room.guest is not None and not room.guest.is_abandoned():
+        # No colour here: the guest's colour swaps with every rematch.
+        raise SeatTaken("This game already has two players. Ask them for the watch link to follow it.")
+    return change | {"token": new_token}
 
 
-def forget(room):
-    """Drop a game that nobody came back to within the grace period."""
-    del JOIN[room.join_key], WATCH[room.watch_key]
-    for seat in room.seats:
-        if seat.computer is None:  # a computer's seat has no token to resume it
-            del SEATS[seat.token]
-    log.info("game %d: closed", room.number)
+def departure(role, connection, room):
+    """Return the change that frees the role's seat, unless a newer connection holds it."""
+    seat = room.host if role == "host" else room.guest
+    if seat.connection != connection:
+        raise SeatTaken("The seat was taken over by a newer connection.")
+    return {"type": "depart", "seat": role, "at": time.time()}
+
+
+def local_connection(room, seat):
+    """The connection in a seat, if it is one of this process's."""
+    return CONNECTIONS.get(seat.connection) if seat.connection is not None else None
 
 
 _background_tasks = set()
@@ -543,12 +677,12 @@ def announce(room, message):
     broadcast(room.connected, message)
 
 
-def replay(websocket, room):
+def replay(websocket, room, own_seat=None):
     """Bring a connection up to date: who is here, this game's events, rematch requests."""
     for seat in room.seats:
         if seat.computer is not None:  # say so: spectators name it by its level
             send_now(websocket, encode(type="joined", player=seat.player, computer=seat.computer))
-        elif seat.present and seat.connection is not websocket:
+        elif seat.present and seat is not own_seat:
             send_now(websocket, encode(type="joined", player=seat.player))
     for message in room.history:
         send_now(websocket, message)

@@ -61,13 +61,8 @@ class Connect4:
         """True when the board is full and nobody won."""
         return self.over and self.winner is None
 
-    def play(self, player, column):
-        """Drop a checker of player's into column and return the row it lands on.
-
-        Raise ValueError, leaving the game exactly as it was, if the move is
-        not allowed.
-
-        """
+    def check(self, player, column):
+        """Raise ValueError, saying why, unless player may drop a checker into column."""
         # A tuple, not the dict, so that unhashable values are refused too.
         if player not in (PLAYER1, PLAYER2):
             raise ValueError(f"{player!r} isn't a player.")
@@ -78,10 +73,18 @@ class Connect4:
         # bool is a subclass of int, but True is not a column.
         if type(column) is not int or not 0 <= column < COLUMNS:
             raise ValueError(f"Columns are numbered 0 to {COLUMNS - 1}.")
-        row = self._heights[column]
-        if row == ROWS:
+        if self._heights[column] == ROWS:
             raise ValueError("This column is full.")
 
+    def play(self, player, column):
+        """Drop a checker of player's into column and return the row it lands on.
+
+        Raise ValueError, leaving the game exactly as it was, if the move is
+        not allowed.
+
+        """
+        self.check(player, column)
+        row = self._heights[column]
         self._heights[column] = row + 1
         board = self._boards[player] = self._boards[player] | 1 << (column * _HEIGHT + row)
         self.columns.append(column)
