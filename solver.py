@@ -26,8 +26,9 @@ player making it, counted from the position before it.
 The solver is built up in the steps of Pons's tutorial, each marked "Step" in
 a comment: a bitboard position, negamax with alpha-beta pruning, a null-window
 search for the exact score, centre-first move ordering, anticipation of losses,
-a transposition table of bounds, ordering by threats created, and an opening
-book. Every step makes the search faster; none makes it less exact.
+a transposition table of bounds, ordering by threats created, an opening
+book, and the first moves' scores precomputed. Every step makes the search
+faster; none makes it less exact.
 
 """
 
@@ -38,6 +39,7 @@ import logging
 import sys
 import time
 from array import array
+from pathlib import Path
 
 __all__ = [
     "WIDTH",
@@ -47,6 +49,8 @@ __all__ = [
     "TranspositionTable",
     "OpeningBook",
     "opening_book",
+    "OpeningScores",
+    "opening_scores",
     "Solver",
     "SearchBudgetExceeded",
 ]
@@ -430,6 +434,88 @@ def opening_book():
     return _book
 
 
+# Step 11: the opening, precomputed. The first moves are the slowest of all
+# to score, even with the book: the whole game tree lies ahead of them (5 s
+# for the empty board's 7 moves, up to 2 s with 1 to 4 checkers, on the
+# project's machine). There are few such positions, though: 2,863 with at
+# most 5 checkers, counting a position and its mirror image once. So
+# make_solver_opening.py scored every one of them with this solver, once,
+# offline, and solver_opening.txt keeps their exact scores: the moves of a
+# position with at most 4 checkers lead to positions with at most 5, and
+# scoring them is 7 lookups.
+#
+# The file is text, one line per mirror pair, sorted by length then digits:
+# a position written as the command line writes it, a space, and its exact
+# score for the side to move: "4 -1" (red took the centre: yellow loses,
+# to red's last checker); the empty board's line is " 1".
+# Of all the move orders that reach a position or its mirror image, the line
+# has the smallest. No position in the file has a four in a row (none can,
+# before 7 checkers), so, unlike the book, it leaves nothing out.
+#
+# Unlike the book, which the search meets on its way down, these positions
+# are never below another search's root: a search only adds checkers. So the
+# lookup is made once, before searching (Solver._solve and _negamax), and
+# costs the search's inner loop nothing.
+OPENING_CHECKERS = 5
+OPENING_FILE = Path(__file__).with_name("solver_opening.txt")
+
+
+class OpeningScores:
+    """The exact score of every position with at most OPENING_CHECKERS checkers."""
+
+    __slots__ = ("_scores", "entries")
+
+    def __init__(self, entries):
+        """Take (moves, score) pairs, one per mirror pair, in the file's order."""
+        self.entries = list(entries)
+        self._scores = {}  # position key (step 6) -> score, for both mirror images
+        for moves, score in self.entries:
+            position = Position(moves)
+            for image in (position, position.mirror()):
+                self._scores[image.current + image.mask] = score
+
+    @classmethod
+    def parse(cls, text):
+        """Read the file's format; raise ValueError (InvalidPosition is one) for a bad line."""
+        entries = []
+        for line in text.splitlines():
+            moves, _, score = line.rpartition(" ")
+            entries.append((moves, int(score)))
+        return cls(entries)
+
+    @classmethod
+    def from_file(cls, path=None):
+        """Load solver_opening.txt, or the file at path; raise OSError or ValueError."""
+        return cls.parse(Path(path or OPENING_FILE).read_text(encoding="ascii"))
+
+    def text(self):
+        """The entries in the file's format."""
+        return "".join(f"{moves} {score}\n" for moves, score in self.entries)
+
+    def __len__(self):
+        return len(self.entries)
+
+    def score(self, current, mask):
+        """The exact score of a position, or None if it has more checkers than the file holds."""
+        return self._scores.get(current + mask)
+
+
+_opening = None
+_opening_loaded = False
+
+
+def opening_scores():
+    """The precomputed opening, loaded on first use and shared; None if its file is missing."""
+    global _opening, _opening_loaded
+    if not _opening_loaded:
+        try:
+            _opening = OpeningScores.from_file()
+        except (OSError, ValueError) as error:
+            logger.warning("no precomputed opening (%s): the first moves will be slow to solve", error)
+        _opening_loaded = True
+    return _opening
+
+
 # Step 6's table has 2**20 + 7 slots by default, a prime so that keys spread
 # over every slot: about 50 MiB once full, enough for the slowest searches.
 DEFAULT_TABLE_SIZE = 1_048_583
@@ -447,15 +533,18 @@ class Solver:
     """An exact solver; it keeps a transposition table, reused from one position to the next.
 
     `book` is True for the shared opening book (if bitbully-databases is
-    installed), False for none, or an OpeningBook. `max_nodes` bounds the
+    installed), False for none, or an OpeningBook; `opening` likewise for the
+    precomputed scores of the first moves (solver_opening.txt), or an
+    OpeningScores. `max_nodes` bounds the
     positions searched, counted over the solver's life: past it a search
     raises SearchBudgetExceeded.
 
     """
 
-    def __init__(self, table_size=DEFAULT_TABLE_SIZE, book=True, max_nodes=None):
+    def __init__(self, table_size=DEFAULT_TABLE_SIZE, book=True, max_nodes=None, opening=True):
         self.table = TranspositionTable(table_size)
         self._book = book
+        self._opening = opening
         self.max_nodes = max_nodes
         self._search = None  # made on first use, when the book is loaded
         self._nodes = lambda: 0
@@ -466,6 +555,13 @@ class Solver:
         if self._book is True:
             self._book = opening_book()
         return self._book or None
+
+    @property
+    def opening(self):
+        """The precomputed opening in use, or None."""
+        if self._opening is True:
+            self._opening = opening_scores()
+        return self._opening or None
 
     @property
     def nodes(self):
@@ -541,6 +637,11 @@ class Solver:
         # look for an immediate win.
         if winning_cells(current, mask) & (mask + BOTTOM):
             return (CELLS + 1 - moves) // 2
+        # Step 11: the first moves' scores are known.
+        if moves <= OPENING_CHECKERS and self.opening:
+            score = self.opening.score(current, mask)
+            if score is not None:
+                return score
         # Step 3: a null-window search. A search with the window (alpha, beta) =
         # (s, s + 1) only tells whether the score is above s, and prunes much
         # more than a search for the exact score. A binary search on s narrows
@@ -568,6 +669,11 @@ class Solver:
         above, at least the result.
 
         """
+        # Step 11: an exact score answers any window.
+        if moves <= OPENING_CHECKERS and self.opening:
+            score = self.opening.score(current, mask)
+            if score is not None:
+                return score
         if self._search is None:
             self._search, self._nodes = _make_search(self.table, self.book, self.max_nodes)
         threats = winning_cells(current ^ mask, mask)

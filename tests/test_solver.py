@@ -3,7 +3,8 @@
 Scores are checked against references that share no code with the solver: a
 brute-force search over a plain grid (`brute_force_score`) near the end of
 the game, the opening book against the solver's own search without it, and
-the rule that a position's score is the best of its moves' scores. The file
+the rule that a position's score is the best of its moves' scores; the
+precomputed opening (solver_opening.txt) against a fresh search. The file
 tests/data/solver_positions.txt holds reference positions at every stage of
 the game; tests/data/make_solver_positions.py says how it was made.
 
@@ -23,7 +24,7 @@ from hypothesis import strategies as st
 
 import solver
 from conftest import ROOT
-from solver import InvalidPosition, OpeningBook, Position, Solver
+from solver import InvalidPosition, OpeningBook, OpeningScores, Position, SearchBudgetExceeded, Solver
 
 COLUMNS, ROWS = 7, 6
 REFERENCE = ROOT / "tests" / "data" / "solver_positions.txt"
@@ -404,6 +405,111 @@ def test_the_book_is_loaded_once(book):
     assert solver.opening_book() is book
     assert Solver().book is book
     assert Solver(book=False).book is None
+
+
+# The precomputed opening: solver_opening.txt.
+
+
+@pytest.fixture(scope="module")
+def opening():
+    """The precomputed opening shipped beside solver.py."""
+    opening = solver.opening_scores()
+    assert opening is not None, "solver_opening.txt is missing: python make_solver_opening.py"
+    return opening
+
+
+def reachable_positions(checkers):
+    """Every position reachable in at most checkers moves, nobody having won, by key."""
+    found, level = {}, [Position()]
+    for _ in range(checkers + 1):
+        deeper = []
+        for position in level:
+            key = position.current + position.mask
+            if key in found:
+                continue
+            found[key] = position
+            deeper += [position.child(c) for c in position.playable_columns() if not position.is_winning_move(c)]
+        level = deeper
+    return found
+
+
+def test_the_opening_covers_every_reachable_position_once_per_mirror_pair(opening):
+    positions = reachable_positions(solver.OPENING_CHECKERS)
+    # Pons's counts of positions after 0 to 5 moves: 1, 7, 49, 238, 1,120 and 4,263.
+    assert len(positions) == 1 + 7 + 49 + 238 + 1120 + 4263
+    assert all(opening.score(p.current, p.mask) is not None for p in positions.values())
+    pairs = {min(key, p.mirror().current + p.mirror().mask) for key, p in positions.items()}
+    assert len(opening) == len(pairs) == 2863
+    assert {len(moves) for moves, _ in opening.entries} == set(range(solver.OPENING_CHECKERS + 1))
+    deeper = Position("1" * 3 + "2" * 3)  # 6 checkers: past the file's depth
+    assert opening.score(deeper.current, deeper.mask) is None
+
+
+def test_the_opening_file_round_trips(opening):
+    text = solver.OPENING_FILE.read_text(encoding="ascii")
+    assert OpeningScores.parse(text).text() == text == opening.text()
+    assert OpeningScores.parse(" 1\n4 -1\n").entries == [("", 1), ("4", -1)]
+    with pytest.raises(ValueError):
+        OpeningScores.parse("48 x\n")
+    with pytest.raises(InvalidPosition):
+        OpeningScores.parse("8 0\n")
+
+
+def test_each_opening_score_is_the_best_of_its_moves_scores(opening):
+    """Negamax's rule, over the whole file: every shallower score follows from the deeper ones."""
+    for moves, score in opening.entries:
+        position = Position(moves)
+        if position.moves == solver.OPENING_CHECKERS:
+            continue
+        children = [position.child(c) for c in position.playable_columns()]
+        assert score == max(-opening.score(child.current, child.mask) for child in children), moves
+
+
+# Entries that a fresh search without the file settles in a fraction of a
+# second; the 5-checker ones are drawn from the file, seeded.
+CHEAP_OPENING_POSITIONS = ["4444", "1234", "7711"]
+
+
+def test_the_opening_agrees_with_a_fresh_search(opening):
+    rng = random.Random(12)
+    deepest = [moves for moves, _ in opening.entries if len(moves) == solver.OPENING_CHECKERS]
+    for moves in rng.sample(deepest, 6) + CHEAP_OPENING_POSITIONS:
+        position = Position(moves)
+        searched = Solver(table_size=1 << 16 | 1, opening=False).score(position)
+        assert opening.score(position.current, position.mask) == searched, moves
+        assert opening.score(position.mirror().current, position.mirror().mask) == searched, moves
+
+
+def test_the_solver_looks_up_the_first_moves_without_searching(opening):
+    # No position may be searched: a lookup, mirror image included, or an error.
+    lookup_only = Solver(opening=opening, max_nodes=0)
+    assert lookup_only.scores(Position()) == [-2, -1, 0, 1, 0, -1, -2]
+    assert lookup_only.score(Position()) == 1
+    for moves in ["1", "7", "4453", "6712"]:
+        position = Position(moves)
+        scores = lookup_only.scores(position)
+        assert lookup_only.scores(position.mirror()) == scores[::-1]
+        best = max(s for s in scores if s is not None)
+        assert lookup_only.best_moves(position) == [c for c in range(COLUMNS) if scores[c] == best]
+    with pytest.raises(SearchBudgetExceeded):
+        lookup_only.score(Position("444444"))  # 6 checkers: searched
+
+
+def test_without_the_opening_file_the_solver_is_exact_and_says_why(opening, monkeypatch, caplog, tmp_path):
+    monkeypatch.setattr(solver, "_opening", None)
+    monkeypatch.setattr(solver, "_opening_loaded", False)
+    monkeypatch.setattr(solver, "OPENING_FILE", tmp_path / "missing.txt")
+    with caplog.at_level(logging.WARNING, logger="solver"):
+        solver_without = Solver()
+        assert solver_without.opening is None
+    assert "no precomputed opening" in caplog.text
+    assert solver_without.scores(Position("4444")) == Solver(opening=opening).scores(Position("4444"))
+
+
+def test_the_opening_is_loaded_once(opening):
+    assert solver.opening_scores() is opening
+    assert Solver().opening is opening
+    assert Solver(opening=False).opening is None
 
 
 # The command line.
