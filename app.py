@@ -502,8 +502,8 @@ def let_computer_move(room):
 
 async def computer_move(room, seat):
     """Find the computer's move and play it after a short, natural pause."""
-    changes = room.changes
-    thinking = asyncio.create_task(SEARCHES.choose_move(room.game.columns, seat.computer))
+    game, moves = room.game, len(room.game.columns)
+    thinking = asyncio.create_task(SEARCHES.choose_move(game.columns, seat.computer))
     # The pause runs while the solver thinks: a quick search still takes it.
     await asyncio.sleep(COMPUTER_DELAY)
     try:
@@ -513,8 +513,8 @@ async def computer_move(room, seat):
         return
 
     def decide(room):
-        # The game may have moved on meanwhile: a rematch, a reload elsewhere.
-        if room.changes != changes:
+        # The game may have moved on meanwhile: a rematch, a move from elsewhere.
+        if room.game is not game or len(game.columns) != moves:
             raise IllegalMove("The computer's move is for a position that is gone.")
         return move(seat, {"column": column}, room)
 
@@ -671,6 +671,13 @@ async def error(websocket, exc):
     await websocket.send(encode(type="error", message=str(exc), reason=exc.reason))
 
 
+async def close_unavailable(websocket):
+    """Tell a client that the games are out of reach, and to come back later."""
+    exc = Unavailable("The server lost its games' storage. Reconnecting…")
+    send_now(websocket, encode(type="error", message=str(exc), reason=exc.reason))
+    await websocket.close(CloseCode.TRY_AGAIN_LATER, "games unavailable")
+
+
 def announce(room, message):
     """Send an event of the current game to everyone, and keep it for latecomers."""
     room.history.append(message)
@@ -734,10 +741,17 @@ def websocket_server(host=None, port=8001, *, page_port=8000, origins=(), **opti
 
 async def main(args):
     """Serve the game, and the page unless told not to, until SIGTERM or SIGINT."""
+    global GAMES
     stop = asyncio.Event()
     stop_on_signals(stop)
     async with contextlib.AsyncExitStack() as servers:
         servers.callback(SEARCHES.close)  # last: searches end after the games
+        if args.redis:
+            import shared_games  # only then: the default needs no Redis client
+
+            GAMES = shared_games.SharedGames(args.redis, sys.modules[__name__])
+            await GAMES.open()
+            servers.push_async_callback(GAMES.close)  # after the connections' goodbyes
         # The page first: the WebSocket server accepts pages from its port.
         front_end, page_port = None, args.http_port
         if args.http:
@@ -819,6 +833,10 @@ class PortInUse(Exception):
     """A port the server needs is taken by another program."""
 
 
+class StorageUnreachable(Exception):
+    """The games' storage, Redis, can't be reached when the server starts."""
+
+
 @contextlib.contextmanager
 def explain_port_in_use(port, option):
     """Turn the error of binding a taken port into PortInUse, naming the option."""
@@ -897,6 +915,13 @@ def parse_args(argv=None):
         help="the least time a computer player takes to move, to look natural "
         f"(default: {COMPUTER_DELAY:g})",
     )
+    parser.add_argument(
+        "--redis",
+        default=os.environ.get("REDIS_URL"),
+        metavar="URL",
+        help="share the games with every app.py using this Redis, e.g. redis://localhost:6379/0 "
+        "(default: $REDIS_URL, or keep games in this process's memory)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every event")
     return parser.parse_args(argv)
 
@@ -914,11 +939,14 @@ def run(argv=None):
     )
     # websockets logs every connection at INFO: too much for a game server.
     logging.getLogger("websockets").setLevel(logging.INFO if args.verbose else logging.WARNING)
+    logging.getLogger("redis").setLevel(logging.WARNING)
     try:
         with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
             runner.run(main(args))
     except KeyboardInterrupt:
         pass  # Ctrl-C where signal handlers aren't available: main() closed everything
+    except StorageUnreachable as exc:
+        sys.exit(f"app.py: {exc}")
     except PortInUse as exc:
         port, option = exc.args
         sys.exit(

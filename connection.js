@@ -80,6 +80,11 @@ function onMessage(page, socket, data) {
   if (event === null) {
     return;
   }
+  if (event.type === "error" && event.reason === "unavailable") {
+    // The server lost its storage for a moment; it closes with 1013 next.
+    page.unavailable = true;
+    return;
+  }
   if (event.type === "error" && !state.inGame) {
     // The server refused our init; its reason shows once we closed.
     state.refusal = {
@@ -116,8 +121,10 @@ function onRefused(page) {
 
 function onClose(page, wasOpen, { code, reason }) {
   if (code === CLOSE_TRY_AGAIN_LATER) {
-    // The server was full before it even read our init.
-    retryLater(page, "full");
+    // The server was full before it even read our init, or lost its games'
+    // storage for a moment: either way, it asks us to come back.
+    retryLater(page, page.unavailable ? "unavailable" : "full");
+    page.unavailable = false;
   } else if (page.state.refusal !== null) {
     onRefused(page);
   } else if (code === CLOSE_REPLACED) {
@@ -130,7 +137,7 @@ function onClose(page, wasOpen, { code, reason }) {
     retryLater(page, "went-away");
   } else if (!wasOpen) {
     // While the server is still down, keep saying why we lost it.
-    const lost = ["went-away", "lost", "full"].includes(page.state.problem);
+    const lost = ["went-away", "lost", "full", "unavailable"].includes(page.state.problem);
     retryLater(page, lost ? page.state.problem : "unreachable");
   } else {
     retryLater(page, "lost");

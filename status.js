@@ -190,6 +190,8 @@ function describeProblem(state) {
       return { headline: "The server went away", detail: "Reconnecting…", ...reconnect };
     case "full":
       return { headline: "The server is full", detail: "Trying again soon…", ...reconnect };
+    case "unavailable":
+      return { headline: "The game is out of reach", detail: "Reconnecting…", ...reconnect };
     case "replaced":
       return {
         headline: "Continued in another tab",

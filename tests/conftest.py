@@ -6,7 +6,9 @@ import json
 import os
 import queue
 import re
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -257,3 +259,70 @@ def app_process():
     yield start
     for process in processes:
         process.kill()
+
+
+class RedisServer:
+    """Debian's `redis-server`, on an ephemeral loopback port, its files in a temporary directory."""
+
+    def __init__(self, directory, password=None):
+        self.directory, self.password = directory, password
+        # Bound and released at once: redis-server can't pick a port itself.
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.process = None
+        self.start()
+
+    @property
+    def url(self):
+        """The URL that app.py's --redis takes."""
+        secret = f":{self.password}@" if self.password else ""
+        return f"redis://{secret}127.0.0.1:{self.port}/0"
+
+    def start(self):
+        """Start the server, with the data it saved when it stopped, if any."""
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
+        command += ["--dir", str(self.directory), "--save", "", "--appendonly", "yes"]
+        if self.password:
+            command += ["--requirepass", self.password]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                threading.Event().wait(10 * MS)
+        pytest.fail("redis-server didn't start")
+
+    def stop(self):
+        """Stop the server as a service manager would; it saves its data first."""
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+    def command(self, *args):
+        """Run a command with redis-cli and return its output."""
+        auth = ["-a", self.password, "--no-auth-warning"] if self.password else []
+        output = subprocess.run(
+            ["redis-cli", "-p", str(self.port), *auth, *args],
+            capture_output=True, text=True, check=True,
+        ).stdout
+        return output.strip()
+
+
+def require_redis_server():
+    """Skip the test without redis-server, unless in CI, where .ci/run installs it."""
+    if shutil.which("redis-server") is None:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is missing: .ci/run should have installed it")
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A real Redis for the test alone, stopped after it."""
+    require_redis_server()
+    server = RedisServer(tmp_path)
+    yield server
+    if server.process.poll() is None:
+        server.process.kill()
+        server.process.wait()

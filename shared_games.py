@@ -1,0 +1,399 @@
+"""Games shared by several app.py processes through Redis: ``app.py --redis URL``.
+
+Redis holds each game as the list of its changes, in order: its start, then
+every arrival, departure, move and rematch request (app.py's apply() says what
+each does). A process checks a change against its copy of the game, then
+commits it with a script that appends it only if the list still has the
+length the process checked against, and publishes it on the game's channel.
+Of two processes that accept conflicting changes at the same instant, exactly
+one commits; the other catches up and checks its change again, which now
+fails with the reason a client should hear ("It isn't your turn").
+
+Every process holds a copy of the games its connections are in, subscribed
+to their channels, and applies each change it hears, in the order of the
+list, none twice: each published change carries its index in the list, and a
+gap is filled from the list. The rules stay in connect4.py, run by each
+process on its copy: Redis only keeps the order.
+
+A game's keys, and its channel, share the hash tag {ID}, so that they live in
+one Redis Cluster slot and its channel can move to sharded pub/sub
+(SPUBLISH/SSUBSCRIBE) without a redesign:
+
+    c4:{ID}:log   list of the game's changes, JSON, the first being its start
+    c4:{ID}       channel: "INDEX CHANGE" for each change committed
+    c4:key:HASH   the game's ID, for a join key, watch key or seat token,
+                  under its SHA-256: the keys are secrets, key names are not
+
+Every key expires after the grace period, plus a margin, unless a process
+with connections to the game renews it: a game nobody comes back to leaves
+nothing behind.
+
+"""
+
+import asyncio
+import contextlib
+import functools
+import hashlib
+import json
+import logging
+import secrets
+import urllib.parse
+
+import redis.asyncio as redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff, NoBackoff
+from redis.exceptions import RedisError
+
+from hardening import LIMITS
+
+__all__ = ["SharedGames"]
+
+log = logging.getLogger("connect4.redis")
+
+# Appends a change to a game's list if the list still has the length that the
+# process checked the change against (ARGV[1]), renews the list's expiry and
+# publishes the change with its index, all at once. Returns that index when it
+# committed, the list's length when another change came first, -1 when the
+# game is gone.
+APPEND = """
+local length = redis.call('LLEN', KEYS[1])
+if length == 0 then
+    return -1
+end
+if length ~= tonumber(ARGV[1]) then
+    return length
+end
+redis.call('RPUSH', KEYS[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('PUBLISH', ARGV[4], length .. ' ' .. ARGV[2])
+return length
+"""
+
+# A change checked again after catching up can only conflict again if yet
+# another change came first, each time: a few tries are plenty.
+TRIES = 5
+
+# While the storage is away, try to reach it again after 0.1 s, 0.2 s, 0.4 s…
+# up to this many seconds between attempts.
+MAX_BACKOFF = 5.0
+
+
+def log_key(game_id):
+    """The list of a game's changes."""
+    return f"c4:{{{game_id}}}:log"
+
+
+def channel(game_id):
+    """The channel where a game's changes are published."""
+    return f"c4:{{{game_id}}}"
+
+
+def lookup_key(key):
+    """The Redis key that finds a game by one of its secrets."""
+    return "c4:key:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+def redacted(url):
+    """The Redis URL without its password, fit for a log."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rpartition("@")[2]
+    user = f"{parts.username or ''}:***@"
+    return urllib.parse.urlunsplit(parts._replace(netloc=user + netloc))
+
+
+class SharedGames:
+    """Games in Redis, shared with every process that uses the same Redis.
+
+    ``app`` is the module that defines rooms and seats, apply(), and the
+    exceptions a client hears: app.py.
+
+    """
+
+    def __init__(self, url, app):
+        self.url, self.app = url, app
+        # Fail fast, so that clients hear of an outage within a second or two.
+        options = dict(decode_responses=True, socket_connect_timeout=2, socket_timeout=5)
+        self.redis = redis.from_url(url, retry=Retry(ExponentialBackoff(0.5, 0.05), 2), **options)
+        # The subscriber never reconnects by itself: changes published while it
+        # was away would be lost. Losing it is an outage (see outage()).
+        self.subscriber = redis.from_url(url, retry=Retry(NoBackoff(), 0), **options)
+        self.append = self.redis.register_script(APPEND)
+        self.rooms = {}  # game ID -> Room, while connections here hold it
+        self.holders = {}  # game ID -> how many of them
+        self.loading = {}  # game ID -> the task that loads it
+        self.missed = set()  # IDs of games that changed while they loaded
+        self.pubsub = None
+        self.available = True  # False from losing the subscriber to its return
+        self.tasks = []
+
+    # Starting and stopping.
+
+    async def open(self):
+        """Connect to Redis, or raise app.StorageUnreachable, and start listening."""
+        try:
+            await self.redis.ping()
+            await self.subscribe_anew()
+        except (RedisError, OSError) as exc:
+            await self.close()
+            raise self.app.StorageUnreachable(f"can't reach Redis at {redacted(self.url)}: {exc}") from None
+        log.info("games are shared through Redis at %s", redacted(self.url))
+        self.tasks = [asyncio.create_task(self.listen()), asyncio.create_task(self.renew())]
+
+    async def close(self):
+        """Stop listening and disconnect."""
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self.pubsub is not None:
+            with contextlib.suppress(RedisError, OSError):
+                await self.pubsub.aclose()
+        await self.subscriber.aclose()
+        await self.redis.aclose()
+
+    async def subscribe_anew(self):
+        """Open the connection that receives the games' changes."""
+        if self.pubsub is not None:
+            with contextlib.suppress(RedisError, OSError):
+                await self.pubsub.aclose()
+        self.pubsub = self.subscriber.pubsub(ignore_subscribe_messages=True)
+        await self.pubsub.connect()
+
+    # What app.py asks of GAMES.
+
+    async def create(self, room):
+        """Store a new game and make it findable by its keys and its host's token."""
+        if len(self.rooms) >= LIMITS.games:
+            raise self.app.ServerFull("The server has as many games as it can hold. Try again later.")
+        room.number = game_id = secrets.token_hex(8)
+        room.changes = 1  # its start
+        start = {"join": room.join_key, "watch": room.watch_key, "host": seat_record(room.host)}
+        if room.guest is not None:
+            start["guest"] = seat_record(room.guest)
+        async with self.storage():
+            await self.pubsub.subscribe(channel(game_id))
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.rpush(log_key(game_id), json.dumps(start))
+                pipe.pexpire(log_key(game_id), self.ttl_ms)
+                for key in (room.join_key, room.watch_key, room.host.token):
+                    pipe.set(lookup_key(key), game_id, px=self.ttl_ms)
+                await pipe.execute()
+        self.rooms[game_id], self.holders[game_id] = room, 1
+
+    async def find(self, kind, key):
+        """Return the room that a join key, watch key or seat token opens."""
+        # The key comes from the client: it may be any JSON value.
+        async with self.storage():
+            game_id = await self.redis.get(lookup_key(key)) if isinstance(key, str) else None
+            if game_id is None:
+                raise self.app.GameNotFound("This game doesn't exist. It may have ended.")
+            return await self.hold(game_id)
+
+    async def change(self, room, decide):
+        """Check a change against the game, commit it in Redis, and apply it."""
+        for _ in range(TRIES):
+            change, index = decide(room), room.changes
+            old_token = room.guest.token if "token" in change and room.guest is not None else None
+            async with self.storage():
+                committed = await self.append(
+                    keys=[log_key(room.number)],
+                    args=[index, json.dumps(change), self.ttl_ms, channel(room.number)],
+                )
+                if committed == index:
+                    if room.changes == index:  # else the subscriber applied it already
+                        self.app.apply(room, change)
+                    if "token" in change:  # a guest is seated: its token opens the seat
+                        await self.index_token(room.number, change["token"], old_token)
+                    return
+                if committed < 0:
+                    raise self.app.GameNotFound("This game doesn't exist. It may have ended.")
+                await self.catch_up(room)
+        raise self.app.Unavailable("The game is changing too fast. Try again.")
+
+    def release(self, room):
+        """Let go of a room; the last connection here to leave drops the copy."""
+        holders = self.holders.get(room.number, 0) - 1
+        if holders > 0:
+            self.holders[room.number] = holders
+        elif self.rooms.get(room.number) is room:
+            del self.rooms[room.number], self.holders[room.number]
+            # Its channel goes at the next renewal: see renew().
+
+    # Keeping copies of the games up to date.
+
+    async def hold(self, game_id):
+        """Return this process's copy of a game, loading it if needed; release() it."""
+        room = self.rooms.get(game_id)
+        if room is None:
+            if game_id not in self.loading:
+                self.loading[game_id] = asyncio.ensure_future(self.load(game_id))
+            try:
+                room = await asyncio.shield(self.loading[game_id])
+            finally:
+                self.loading.pop(game_id, None)
+        self.holders[game_id] = self.holders.get(game_id, 0) + 1
+        return room
+
+    async def load(self, game_id):
+        """Build a copy of a game from its changes in Redis, and follow its channel."""
+        # Subscribe first: a change published while the list is read is
+        # then both in the list and heard, and heard ones already known are dropped.
+        await self.pubsub.subscribe(channel(game_id))
+        start, *changes = await self.redis.lrange(log_key(game_id), 0, -1) or [None]
+        if start is None:
+            raise self.app.GameNotFound("This game doesn't exist. It may have ended.")
+        room = room_from_start(self.app, game_id, json.loads(start))
+        for change in changes:
+            self.app.apply(room, json.loads(change))
+        self.rooms[game_id] = room
+        if game_id in self.missed:
+            self.missed.discard(game_id)
+            self.app.in_background(self.catch_up_quietly(room))
+        # The process that ran the computer's search may have died meanwhile.
+        self.app.let_computer_move(room)
+        return room
+
+    async def catch_up(self, room):
+        """Apply the changes that Redis has and this copy of the game doesn't."""
+        first = room.changes
+        changes = await self.redis.lrange(log_key(room.number), first, -1)
+        for index, change in enumerate(changes, first):
+            if index == room.changes:  # the subscriber may have applied some meanwhile
+                self.app.apply(room, json.loads(change))
+
+    async def catch_up_quietly(self, room):
+        """Catch up in the background; an outage is handled by the subscriber."""
+        with contextlib.suppress(RedisError, OSError):
+            await self.catch_up(room)
+
+    async def listen(self):
+        """Apply every change heard on the games' channels, in order, none twice."""
+        while True:
+            try:
+                message = await self.pubsub.get_message(timeout=1.0)
+                if message is not None:
+                    await self.heard(message["channel"], message["data"])
+            except (RedisError, OSError):
+                await self.outage()
+
+    async def heard(self, name, data):
+        """Apply a change heard on a game's channel, or fill the gap before it."""
+        game_id = name[len("c4:{") : -1]
+        index, _, change = data.partition(" ")
+        room = self.rooms.get(game_id)
+        if room is None:
+            if game_id in self.loading:
+                self.missed.add(game_id)  # load() reads the list again
+            return
+        if int(index) == room.changes:
+            self.app.apply(room, json.loads(change))
+        elif int(index) > room.changes:
+            await self.catch_up(room)
+
+    async def renew(self):
+        """Keep the games that connections here are in from expiring; drop unused channels."""
+        while True:
+            await asyncio.sleep(self.renewal)
+            with contextlib.suppress(RedisError, OSError):
+                async with self.redis.pipeline(transaction=False) as pipe:
+                    for room in self.rooms.values():
+                        pipe.pexpire(log_key(room.number), self.ttl_ms)
+                        for key in room_keys(room):
+                            pipe.pexpire(lookup_key(key), self.ttl_ms)
+                    await pipe.execute()
+                followed = {channel(game_id) for game_id in (*self.rooms, *self.loading)}
+                unused = [name for name in self.pubsub.channels if name not in followed]
+                if unused:
+                    await self.pubsub.unsubscribe(*unused)
+
+    async def outage(self):
+        """Tell every client here that the games are unavailable, then wait for Redis."""
+        log.warning("lost Redis at %s: clients are told to come back later", redacted(self.url))
+        # Until the subscriber is back, a copy of a game would miss changes.
+        self.available = False
+        seated = []  # (game ID, seat, connection) for each player here
+        for room in self.rooms.values():
+            for websocket in list(room.connected):
+                self.app.in_background(self.app.close_unavailable(websocket))
+            for role, seat in (("host", room.host), ("guest", room.guest)):
+                if seat is not None and self.app.local_connection(room, seat) is not None:
+                    seated.append((room.number, role, seat.connection))
+        # Whatever was published meanwhile is lost: copies are built anew.
+        self.rooms.clear()
+        self.holders.clear()
+        backoff = 0.1
+        while True:
+            await asyncio.sleep(backoff)
+            try:
+                await self.redis.ping()
+                await self.subscribe_anew()
+                break
+            except (RedisError, OSError):
+                backoff = min(backoff * 2, MAX_BACKOFF)
+        self.available = True
+        log.warning("Redis is back at %s", redacted(self.url))
+        # Those players' departures couldn't be committed: other processes
+        # still see them seated. Commit them now, unless they're back already.
+        for game_id, role, connection in seated:
+            self.app.in_background(self.depart(game_id, role, connection))
+
+    async def depart(self, game_id, role, connection):
+        """Free a seat whose connection was closed during an outage, unless it's back."""
+        with contextlib.suppress(self.app.InvalidEvent, self.app.Unavailable):
+            async with self.storage():
+                room = await self.hold(game_id)
+            try:
+                await self.change(room, functools.partial(self.app.departure, role, connection))
+            finally:
+                self.release(room)
+
+    async def index_token(self, game_id, token, old_token):
+        """Make a new guest's token find the game, and the previous guest's not."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.set(lookup_key(token), game_id, px=self.ttl_ms)
+            if old_token is not None:
+                pipe.delete(lookup_key(old_token))
+            await pipe.execute()
+
+    @contextlib.asynccontextmanager
+    async def storage(self):
+        """Turn a Redis error into Unavailable, which sends the client away to retry."""
+        try:
+            if not self.available:
+                raise RedisError("the subscriber is reconnecting")
+            yield
+        except (RedisError, OSError) as exc:
+            log.debug("Redis error: %s", exc)
+            raise self.app.Unavailable(
+                "The server can't reach its games right now. Retrying…"
+            ) from None
+
+    @property
+    def renewal(self):
+        """Seconds between renewals of the games' expiry."""
+        return min(5.0, max(0.2, LIMITS.grace / 4))
+
+    @property
+    def ttl_ms(self):
+        """How long a game outlives the last renewal: the grace period and a margin."""
+        return int((LIMITS.grace + 3 * self.renewal) * 1000)
+
+
+def seat_record(seat):
+    """What Redis keeps of a seat when the game starts."""
+    return {"player": seat.player, "token": seat.token, "computer": seat.computer}
+
+
+def room_from_start(app, game_id, start):
+    """A copy of a game as it started, from the first entry of its list."""
+    host = app.Seat(**start["host"])
+    guest = app.Seat(**start["guest"]) if "guest" in start else None
+    return app.Room(start["join"], start["watch"], host, guest, number=game_id, changes=1)
+
+
+def room_keys(room):
+    """The secrets that find a game: its keys and its players' tokens."""
+    keys = [room.join_key, room.watch_key]
+    keys += [seat.token for seat in room.seats if seat.computer is None]
+    return keys

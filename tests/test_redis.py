@@ -1,0 +1,330 @@
+"""Several app.py processes sharing games through a real Redis (app.py --redis)."""
+
+import asyncio
+import functools
+import json
+import signal
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+import app
+import shared_games
+from conftest import DRAW, MS, RED_WINS, AppProcess, RedisServer, receive, require_redis_server, send
+
+
+@pytest.fixture
+def shared_app(app_process, redis_server):
+    """Start an app.py process sharing games through the test's Redis."""
+
+    def start(*args):
+        return app_process("--no-http", "--redis", redis_server.url, "--computer-delay", "0", *args)
+
+    return start
+
+
+async def open_game(uri, **init):
+    """Connect to a server, send an init and return the connection and its answer."""
+    websocket = await connect(uri)
+    await send(websocket, type="init", **init)
+    return websocket, await receive(websocket, timeout=5000 * MS)
+
+
+async def receive_until(websocket, kind):
+    """Receive events up to the first of a type; return them all."""
+    events = [await receive(websocket, timeout=5000 * MS)]
+    while events[-1]["type"] != kind:
+        events.append(await receive(websocket, timeout=5000 * MS))
+    return events
+
+
+async def drain(websocket, quiet=300 * MS):
+    """Receive events until none comes for a while; return them."""
+    events = []
+    while True:
+        try:
+            events.append(await receive(websocket, timeout=quiet))
+        except TimeoutError:
+            return events
+
+
+async def start_game(red_uri, yellow_uri):
+    """Seat red on one server and yellow on another; return both and red's init."""
+    red, init = await open_game(red_uri)
+    yellow, yellow_init = await open_game(yellow_uri, join=init["join"])
+    assert yellow_init["player"] == "yellow"
+    assert await receive(yellow) == {"type": "joined", "player": "red"}
+    assert await receive(red, timeout=5000 * MS) == {"type": "joined", "player": "yellow"}
+    return red, yellow, init, yellow_init
+
+
+async def play_moves(red, yellow, columns, start=0, others=()):
+    """Play columns in turn and check that everyone gets each move; return the last events."""
+    for index, column in enumerate(columns, start):
+        websocket = yellow if index % 2 else red
+        await send(websocket, type="play", column=column)
+        events = [await receive(each, timeout=5000 * MS) for each in (red, yellow, *others)]
+        assert all(event == events[0] for event in events), events
+        assert events[0]["type"] == "play" and events[0]["column"] == column
+    return events
+
+
+async def test_players_on_two_processes_play_a_whole_game(shared_app):
+    one, two = shared_app(), shared_app()
+    red, yellow, init, _ = await start_game(one.uri, two.uri)
+    spectators = [
+        (await open_game(uri, watch=init["watch"]))[0] for uri in (one.uri, two.uri)
+    ]
+    for spectator in spectators:
+        assert await receive(spectator) == {"type": "joined", "player": "yellow"}
+    await play_moves(red, yellow, RED_WINS, others=spectators)
+    for websocket in (red, yellow, *spectators):
+        assert await receive(websocket) == {"type": "win", "player": "red"}
+    # Spectators on either process hear exactly what the players hear.
+    late, event = await open_game(two.uri, watch=init["watch"])
+    replay = [event] + [await receive(late) for _ in range(len(RED_WINS) + 2)]
+    assert [event["type"] for event in replay] == ["joined", "joined"] + ["play"] * 7 + ["win"]
+
+
+async def test_a_rematch_across_processes_swaps_colours(shared_app):
+    one, two = shared_app(), shared_app()
+    red, yellow, _, _ = await start_game(one.uri, two.uri)
+    await play_moves(red, yellow, RED_WINS)
+    for websocket in (red, yellow):
+        assert (await receive(websocket))["type"] == "win"
+    await send(red, type="rematch")
+    await send(yellow, type="rematch")
+    events = await receive_until(red, "reset")
+    assert events[-1] == {
+        "type": "reset", "score": {"red": 0, "yellow": 1, "draws": 0}, "host": "yellow",
+    }
+    assert {"type": "init"}.items() <= events[-2].items() and events[-2]["player"] == "yellow"
+    new_red_events = await receive_until(yellow, "reset")
+    assert new_red_events[-2]["player"] == "red"
+    await play_moves(yellow, red, [3, 4])  # the old guest, red now, starts
+
+
+async def test_the_join_link_cannot_steal_a_seat_held_on_another_process(shared_app):
+    one, two = shared_app(), shared_app()
+    _, _, init, _ = await start_game(one.uri, two.uri)
+    intruder, event = await open_game(one.uri, join=init["join"])
+    assert event["type"] == "error" and event["reason"] == "seat-taken"
+
+
+async def test_a_seat_taken_over_on_another_process_closes_the_old_connection(shared_app):
+    one, two = shared_app(), shared_app()
+    red, yellow, init, _ = await start_game(one.uri, two.uri)
+    new_red, event = await open_game(two.uri, token=init["token"])
+    assert event["type"] == "init" and event["player"] == "red"
+    assert await receive(new_red) == {"type": "joined", "player": "yellow"}
+    with pytest.raises(ConnectionClosed):
+        await receive(red, timeout=5000 * MS)
+    assert red.close_code == app.CLOSE_REPLACED
+    await play_moves(new_red, yellow, [3, 3])
+
+
+async def test_a_killed_process_loses_nothing(shared_app):
+    one, two = shared_app("--grace", "60"), shared_app("--grace", "60")
+    red, yellow, init, _ = await start_game(one.uri, two.uri)
+    await play_moves(red, yellow, RED_WINS[:4])
+    one.process.send_signal(signal.SIGKILL)
+    one.process.wait()
+    # Red's page reconnects with its token, to the process still up.
+    red, event = await open_game(two.uri, token=init["token"])
+    assert event["type"] == "init" and event["player"] == "red"
+    replay = [await receive(red) for _ in range(5)]
+    assert replay[0] == {"type": "joined", "player": "yellow"}
+    assert [event["column"] for event in replay[1:]] == RED_WINS[:4]
+    await play_moves(red, yellow, RED_WINS[4:], start=4)
+    assert await receive(red) == {"type": "win", "player": "red"}
+
+
+async def test_restarting_every_process_keeps_the_game(shared_app):
+    one, two = shared_app("--grace", "60"), shared_app("--grace", "60")
+    red, yellow, init, yellow_init = await start_game(one.uri, two.uri)
+    await play_moves(red, yellow, DRAW[:10])
+    for process in (one, two):
+        returncode, _ = process.stop()
+        assert returncode == 0
+    with pytest.raises(ConnectionClosed):
+        await red.recv()
+    assert red.close_code == 1001
+    three, four = shared_app("--grace", "60"), shared_app("--grace", "60")
+    red, event = await open_game(three.uri, token=init["token"])
+    assert event["player"] == "red"
+    yellow, event = await open_game(four.uri, token=yellow_init["token"])
+    assert event["player"] == "yellow"
+    for websocket in (red, yellow):
+        events = await drain(websocket)
+        assert [event["column"] for event in events if event["type"] == "play"] == DRAW[:10]
+    await play_moves(red, yellow, DRAW[10:], start=10)
+    assert await receive(red) == {"type": "draw"}
+
+
+async def test_a_redis_outage_sends_clients_away_and_the_game_goes_on(shared_app, redis_server):
+    one, two = shared_app("--grace", "60"), shared_app("--grace", "60")
+    red, yellow, init, yellow_init = await start_game(one.uri, two.uri)
+    await play_moves(red, yellow, RED_WINS[:3])
+    redis_server.stop()
+    for websocket in (red, yellow):
+        event = await receive(websocket, timeout=5000 * MS)
+        assert event["type"] == "error" and event["reason"] == "unavailable"
+        with pytest.raises(ConnectionClosed):
+            await receive(websocket, timeout=5000 * MS)
+        assert websocket.close_code == 1013  # the page retries
+    # While Redis is away, a client that comes is told the same.
+    websocket, event = await open_game(one.uri, token=init["token"])
+    assert event["reason"] == "unavailable"
+    redis_server.start()
+    for _ in range(100):
+        websocket, event = await open_game(one.uri, token=init["token"])
+        if event["type"] == "init":
+            break
+        await asyncio.sleep(100 * MS)
+    red = websocket
+    yellow, event = await open_game(two.uri, token=yellow_init["token"])
+    assert event["player"] == "yellow"
+    for websocket in (red, yellow):
+        events = await drain(websocket)
+        assert [event["column"] for event in events if event["type"] == "play"] == RED_WINS[:3]
+        # Each hears the other is back: from the replay, or as it happens.
+        opponent = "yellow" if websocket is red else "red"
+        presence = [
+            event["type"] for event in events
+            if event["type"] in ("joined", "left") and event["player"] == opponent
+        ]
+        assert presence and presence[-1] == "joined", events
+    await play_moves(red, yellow, RED_WINS[3:], start=3)
+    assert await receive(yellow) == {"type": "win", "player": "red"}
+    assert "Traceback" not in one.log + two.log
+
+
+async def test_a_game_nobody_comes_back_to_leaves_no_key_in_redis(shared_app, redis_server):
+    one, two = shared_app("--grace", "0.2"), shared_app("--grace", "0.2")
+    red, yellow, init, _ = await start_game(one.uri, two.uri)
+    await play_moves(red, yellow, [3, 3])
+    assert redis_server.command("DBSIZE") == "5"  # the list, 2 keys, 2 tokens
+    await red.close()
+    await yellow.close()
+    for _ in range(100):
+        if redis_server.command("DBSIZE") == "0":
+            break
+        await asyncio.sleep(50 * MS)
+    assert redis_server.command("DBSIZE") == "0"
+    _, event = await open_game(one.uri, token=init["token"])
+    assert event["reason"] == "not-found"
+
+
+async def test_keys_and_tokens_are_stored_as_hashes_only(shared_app, redis_server):
+    one = shared_app()
+    red, init = await open_game(one.uri)
+    names = redis_server.command("KEYS", "*")
+    for secret in (init["join"], init["watch"], init["token"]):
+        assert secret not in names
+
+
+async def test_a_computer_game_goes_on_when_its_process_dies_mid_search(app_process, redis_server):
+    slow = app_process("--no-http", "--redis", redis_server.url, "--grace", "60", "--computer-delay", "5")
+    other = app_process("--no-http", "--redis", redis_server.url, "--grace", "60", "--computer-delay", "0")
+    person, init = await open_game(slow.uri, computer="easy")
+    await receive(person)  # the computer is seated
+    await send(person, type="play", column=3)
+    assert (await receive(person))["column"] == 3
+    slow.process.send_signal(signal.SIGKILL)  # while the computer "thinks"
+    slow.process.wait()
+    person, event = await open_game(other.uri, token=init["token"])
+    assert event["player"] == "red"
+    events = [await receive(person, timeout=10_000 * MS) for _ in range(3)]
+    assert events[1]["column"] == 3
+    assert events[2]["type"] == "play" and events[2]["player"] == "yellow"
+
+
+def test_redis_unreachable_at_start_is_one_clear_line_and_no_password(tmp_path):
+    require_redis_server()
+    down = RedisServer(tmp_path, password="hunter2")
+    down.stop()  # nobody listens on its port now
+    process = AppProcess.__new__(AppProcess)  # no address to wait for: run it to its end
+    import subprocess, sys
+    from conftest import ROOT
+
+    result = subprocess.run(
+        [sys.executable, "app.py", "--host", "127.0.0.1", "--port", "0", "--no-http",
+         "--redis", down.url],
+        cwd=ROOT, capture_output=True, text=True, timeout=30,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith("app.py: can't reach Redis at redis://:***@127.0.0.1:")
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr and "hunter2" not in result.stderr + result.stdout
+
+
+def test_a_password_never_reaches_the_log(app_process, tmp_path):
+    require_redis_server()
+    server = RedisServer(tmp_path, password="hunter2")
+    try:
+        process = app_process("--no-http", "--redis", server.url, "--verbose")
+
+        async def scenario():
+            websocket, _ = await open_game(process.uri)
+            await websocket.close()
+
+        asyncio.run(scenario())
+        _, log = process.stop()
+        assert "games are shared through Redis at redis://:***@127.0.0.1" in log
+        assert "hunter2" not in log
+    finally:
+        server.process.kill()
+        server.process.wait()
+
+
+# Races: two processes accept the same move at the same instant; exactly one
+# commits it. Here the two processes are two SharedGames in the test, each
+# with its own connections to Redis, which is what makes the race.
+
+
+@pytest.fixture
+async def two_shared_games(redis_server, monkeypatch):
+    monkeypatch.setattr(app.LIMITS, "grace", 60)
+    games = [shared_games.SharedGames(redis_server.url, app) for _ in range(2)]
+    for each in games:
+        await each.open()
+    yield games
+    for each in games:
+        await each.close()
+
+
+async def test_of_two_processes_racing_the_same_move_exactly_one_commits(two_shared_games, redis_server):
+    one, two = two_shared_games
+    races = 0
+    while races < 500:
+        room = app.Room("join", "watch", app.Seat("red"), app.Seat("yellow"))
+        room.join_key, room.watch_key = f"join{races}", f"watch{races}"
+        await one.create(room)
+        copy = await two.find("watch", room.watch_key)
+        for column in DRAW:
+            if races == 500:
+                break
+            player = room.game.next_player
+            outcomes = await asyncio.gather(
+                *[
+                    games.change(each, functools.partial(app.move, each.seat_of(player), {"column": column}))
+                    for games, each in ((one, room), (two, copy))
+                ],
+                return_exceptions=True,
+            )
+            refused = [outcome for outcome in outcomes if outcome is not None]
+            assert len(refused) == 1 and isinstance(refused[0], app.IllegalMove), outcomes
+            # The last move of a full board leaves the game over instead.
+            assert str(refused[0]) in ("It isn't your turn.", "The game is over.")
+            races += 1
+        # Each copy saw every move once, in the same order as Redis.
+        for _ in range(100):
+            if copy.changes == room.changes:
+                break
+            await asyncio.sleep(10 * MS)
+        assert room.game.columns == copy.game.columns
+        stored = json.loads(redis_server.command("LINDEX", shared_games.log_key(room.number), "-1"))
+        assert stored == {"type": "play", "column": room.game.columns[-1]}
+        one.release(room)
+        two.release(copy)
