@@ -759,12 +759,20 @@ async def main(args):
             with explain_port_in_use(args.http_port, "--http-port"):
                 page_port = bound_port(
                     await servers.enter_async_context(
-                        page.page_server(front_end, args.host, args.http_port)
+                        page.page_server(
+                            front_end, args.host, args.http_port, reuse_port=args.reuse_port
+                        )
                     )
                 )
         with explain_port_in_use(args.port, "--port"):
             server = await servers.enter_async_context(
-                websocket_server(args.host, args.port, page_port=page_port, origins=args.origin)
+                websocket_server(
+                    args.host,
+                    args.port,
+                    page_port=page_port,
+                    origins=args.origin,
+                    reuse_port=args.reuse_port,
+                )
             )
         websocket_port = bound_port(server)
         if front_end is not None:
@@ -922,8 +930,19 @@ def parse_args(argv=None):
         help="share the games with every app.py using this Redis, e.g. redis://localhost:6379/0 "
         "(default: $REDIS_URL, or keep games in this process's memory)",
     )
+    parser.add_argument(
+        "--reuse-port",
+        action="store_true",
+        help="let several app.py --redis share the same ports, the system spreading "
+        "connections among them (Linux, BSDs)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every event")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.reuse_port and not args.redis:
+        # Each process would hold its own games: a join link would work
+        # only when it reached the process that started the game.
+        parser.error("--reuse-port needs --redis: processes sharing ports must share the games")
+    return args
 
 
 def run(argv=None):

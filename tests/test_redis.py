@@ -4,6 +4,9 @@ import asyncio
 import functools
 import json
 import signal
+import socket
+import subprocess
+import sys
 
 import pytest
 from websockets.asyncio.client import connect
@@ -11,7 +14,7 @@ from websockets.exceptions import ConnectionClosed
 
 import app
 import shared_games
-from conftest import DRAW, MS, RED_WINS, AppProcess, RedisServer, receive, require_redis_server, send
+from conftest import DRAW, MS, RED_WINS, ROOT, RedisServer, receive, require_redis_server, send
 
 
 @pytest.fixture
@@ -244,10 +247,6 @@ def test_redis_unreachable_at_start_is_one_clear_line_and_no_password(tmp_path):
     require_redis_server()
     down = RedisServer(tmp_path, password="hunter2")
     down.stop()  # nobody listens on its port now
-    process = AppProcess.__new__(AppProcess)  # no address to wait for: run it to its end
-    import subprocess, sys
-    from conftest import ROOT
-
     result = subprocess.run(
         [sys.executable, "app.py", "--host", "127.0.0.1", "--port", "0", "--no-http",
          "--redis", down.url],
@@ -328,3 +327,37 @@ async def test_of_two_processes_racing_the_same_move_exactly_one_commits(two_sha
         assert stored == {"type": "play", "column": room.game.columns[-1]}
         one.release(room)
         two.release(copy)
+
+
+def free_port():
+    """A loopback port that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def test_processes_sharing_a_port_serve_the_same_games(app_process, redis_server):
+    port, http_port = free_port(), free_port()
+    processes = [
+        app_process("--redis", redis_server.url, "--reuse-port", "--http-port", str(http_port), port=port)
+        for _ in range(2)
+    ]
+    uri = processes[0].uri
+    assert processes[1].uri == uri
+    for _ in range(20):
+        red, yellow, _, _ = await start_game(uri, uri)
+        await play_moves(red, yellow, RED_WINS)
+        assert await receive(yellow) == {"type": "win", "player": "red"}
+        await red.close()
+        await yellow.close()
+    # The system spread the connections: each process started some games.
+    logs = [process.stop()[1] for process in processes]
+    assert all(": started" in log for log in logs), logs
+
+
+def test_sharing_ports_without_redis_is_refused():
+    result = subprocess.run(
+        [sys.executable, "app.py", "--reuse-port"], cwd=ROOT, capture_output=True, text=True, timeout=30,
+    )
+    assert result.returncode == 2
+    assert "--reuse-port needs --redis" in result.stderr
