@@ -27,7 +27,7 @@ import signal
 import sys
 import time
 
-from websockets.asyncio.server import ServerConnection, broadcast, serve
+from websockets.asyncio.server import broadcast, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.frames import CloseCode
 
@@ -558,6 +558,8 @@ async def deliver_analysis(websocket, room, analysis):
 # Connections coming to a game and leaving it.
 
 CONNECTIONS = {}  # connection id -> this process's connections in a seat
+# Begins each connection id, so that processes sharing games tell whose it is.
+PROCESS = secrets.token_hex(4)
 
 
 @contextlib.asynccontextmanager
@@ -565,7 +567,7 @@ async def attending(websocket, room, role=None, new_token=None):
     """Keep a connection in a room while it lasts, in the role's seat or watching."""
     # The caller found the room with GAMES.find() or made it with GAMES.create():
     # whatever happens here, GAMES.release() lets it go.
-    connection, seat = str(websocket.id), None
+    connection, seat = f"{PROCESS}/{websocket.id}", None
     try:
         if role is not None:
             CONNECTIONS[connection] = websocket
@@ -594,7 +596,9 @@ def arrival(role, connection, new_token, room):
         return change
     if room.guest is not None and not room.guest.is_abandoned():
         # No colour here: the guest's colour swaps with every rematch.
-        raise SeatTaken("This game already has two players. Ask them for the watch link to follow it.")
+        raise SeatTaken(
+            "This game already has two players. Ask them for the watch link to follow it."
+        )
     return change | {"token": new_token}
 
 
