@@ -3,6 +3,9 @@
 import asyncio
 import functools
 import json
+import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -14,7 +17,17 @@ from websockets.exceptions import ConnectionClosed
 
 import app
 import shared_games
-from conftest import DRAW, MS, RED_WINS, ROOT, RedisServer, receive, require_redis_server, send
+from conftest import (
+    DRAW,
+    MS,
+    RED_WINS,
+    ROOT,
+    http_get,
+    RedisServer,
+    receive,
+    require_redis_server,
+    send,
+)
 
 
 @pytest.fixture
@@ -411,3 +424,62 @@ def test_sharing_ports_without_redis_is_refused():
     )
     assert result.returncode == 2
     assert "--reuse-port needs --redis" in result.stderr
+
+
+def readme_haproxy_config(page_port, game_port):
+    """The README's HAProxy configuration, on loopback addresses and the given ports."""
+    readme = (ROOT / "README.md").read_text()
+    config = re.search(r"```\n(defaults\n.*?)```", readme, re.DOTALL)[1]
+    config = config.replace("bind :", "bind 127.0.0.1:")
+    config = config.replace("10.0.0.11", "127.0.0.2").replace("10.0.0.12", "127.0.0.3")
+    return config.replace(":8000", f":{page_port}").replace(":8001", f":{game_port}")
+
+
+async def test_the_readmes_load_balancer_shares_games_between_two_machines(
+    app_process, redis_server, tmp_path
+):
+    if shutil.which("haproxy") is None:
+        if os.environ.get("CI"):
+            pytest.fail("haproxy is missing: .ci/run should have installed it")
+        pytest.skip("haproxy is not installed (apt-get install haproxy)")
+    # Two "machines": 127.0.0.2 and 127.0.0.3, each with app.py on the same
+    # ports as the balancer on 127.0.0.1, as the README's example has them.
+    page_port, game_port = free_port(), free_port()
+    for host in ("127.0.0.2", "127.0.0.3"):
+        app_process(
+            "--redis",
+            redis_server.url,
+            "--http-port",
+            str(page_port),
+            "--host",
+            host,
+            port=game_port,
+        )
+    (tmp_path / "haproxy.cfg").write_text(readme_haproxy_config(page_port, game_port))
+    balancer = subprocess.Popen(["haproxy", "-f", str(tmp_path / "haproxy.cfg")])
+    try:
+        page = f"http://127.0.0.1:{page_port}"
+        for _ in range(100):  # until HAProxy's health checks pass
+            try:
+                status, _, body = http_get(page_port, "/")
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            await asyncio.sleep(50 * MS)
+        assert b'<meta name="websocket" content=":%d">' % game_port in body
+        uri = f"ws://127.0.0.1:{game_port}/"
+        # As a browser would: the page's origin is the balancer's.
+        red = await connect(uri, origin=page)
+        await send(red, type="init")
+        init = await receive(red, timeout=5000 * MS)
+        yellow = await connect(uri, origin=page)
+        await send(yellow, type="init", join=init["join"])
+        assert (await receive(yellow, timeout=5000 * MS))["player"] == "yellow"
+        await receive(yellow)
+        await receive(red)
+        await play_moves(red, yellow, RED_WINS)
+        assert await receive(yellow) == {"type": "win", "player": "red"}
+    finally:
+        balancer.terminate()
+        balancer.wait()
