@@ -27,7 +27,7 @@ import signal
 import sys
 import time
 
-from websockets.asyncio.server import ServerConnection, broadcast, serve
+from websockets.asyncio.server import broadcast, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.frames import CloseCode
 
@@ -558,6 +558,8 @@ async def deliver_analysis(websocket, room, analysis):
 # Connections coming to a game and leaving it.
 
 CONNECTIONS = {}  # connection id -> this process's connections in a seat
+# Begins each connection id, so that processes sharing games tell whose it is.
+PROCESS = secrets.token_hex(4)
 
 
 @contextlib.asynccontextmanager
@@ -565,7 +567,7 @@ async def attending(websocket, room, role=None, new_token=None):
     """Keep a connection in a room while it lasts, in the role's seat or watching."""
     # The caller found the room with GAMES.find() or made it with GAMES.create():
     # whatever happens here, GAMES.release() lets it go.
-    connection, seat = str(websocket.id), None
+    connection, seat = f"{PROCESS}/{websocket.id}", None
     try:
         if role is not None:
             CONNECTIONS[connection] = websocket
@@ -594,7 +596,9 @@ def arrival(role, connection, new_token, room):
         return change
     if room.guest is not None and not room.guest.is_abandoned():
         # No colour here: the guest's colour swaps with every rematch.
-        raise SeatTaken("This game already has two players. Ask them for the watch link to follow it.")
+        raise SeatTaken(
+            "This game already has two players. Ask them for the watch link to follow it."
+        )
     return change | {"token": new_token}
 
 
@@ -759,12 +763,20 @@ async def main(args):
             with explain_port_in_use(args.http_port, "--http-port"):
                 page_port = bound_port(
                     await servers.enter_async_context(
-                        page.page_server(front_end, args.host, args.http_port)
+                        page.page_server(
+                            front_end, args.host, args.http_port, reuse_port=args.reuse_port
+                        )
                     )
                 )
         with explain_port_in_use(args.port, "--port"):
             server = await servers.enter_async_context(
-                websocket_server(args.host, args.port, page_port=page_port, origins=args.origin)
+                websocket_server(
+                    args.host,
+                    args.port,
+                    page_port=page_port,
+                    origins=args.origin,
+                    reuse_port=args.reuse_port,
+                )
             )
         websocket_port = bound_port(server)
         if front_end is not None:
@@ -922,8 +934,19 @@ def parse_args(argv=None):
         help="share the games with every app.py using this Redis, e.g. redis://localhost:6379/0 "
         "(default: $REDIS_URL, or keep games in this process's memory)",
     )
+    parser.add_argument(
+        "--reuse-port",
+        action="store_true",
+        help="let several app.py --redis share the same ports, the system spreading "
+        "connections among them (Linux, BSDs)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every event")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.reuse_port and not args.redis:
+        # Each process would hold its own games: a join link would work
+        # only when it reached the process that started the game.
+        parser.error("--reuse-port needs --redis: processes sharing ports must share the games")
+    return args
 
 
 def run(argv=None):

@@ -126,12 +126,17 @@ async def refuse(connection):
     """Never runs: every request to the page's port gets an HTTP response."""
 
 
-def page_server(page, host=None, port=8000):
-    """Create the page's HTTP server; use it with ``async with``."""
+def page_server(page, host=None, port=8000, **options):
+    """Create the page's HTTP server; use it with ``async with``.
+
+    options go to the event loop's ``create_server()``, e.g. ``reuse_port``.
+
+    """
     return serve(
         refuse,
         host,
         port,
+        **options,
         process_request=page.respond,
         open_timeout=REQUEST_TIMEOUT,
         server_header="connect4",

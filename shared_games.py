@@ -23,6 +23,9 @@ one Redis Cluster slot and its channel can move to sharded pub/sub
     c4:{ID}       channel: "INDEX CHANGE" for each change committed
     c4:key:HASH   the game's ID, for a join key, watch key or seat token,
                   under its SHA-256: the keys are secrets, key names are not
+    c4:process:P  exists while process P lives: a connection's id begins
+                  with its process's, so others can free its players' seats
+                  when it dies without a word (SIGKILL, a crashed machine)
 
 Every key expires after the grace period, plus a margin, unless a process
 with connections to the game renews it: a game nobody comes back to leaves
@@ -88,6 +91,11 @@ def channel(game_id):
     return f"c4:{{{game_id}}}"
 
 
+def lease_key(process):
+    """Exists while a process is alive: it renews it, else it expires."""
+    return f"c4:process:{process}"
+
+
 def lookup_key(key):
     """The Redis key that finds a game by one of its secrets."""
     return "c4:key:" + hashlib.sha256(key.encode()).hexdigest()
@@ -133,11 +141,13 @@ class SharedGames:
     async def open(self):
         """Connect to Redis, or raise app.StorageUnreachable, and start listening."""
         try:
-            await self.redis.ping()
+            await self.redis.set(lease_key(self.app.PROCESS), "", px=self.ttl_ms)
             await self.subscribe_anew()
         except (RedisError, OSError) as exc:
             await self.close()
-            raise self.app.StorageUnreachable(f"can't reach Redis at {redacted(self.url)}: {exc}") from None
+            raise self.app.StorageUnreachable(
+                f"can't reach Redis at {redacted(self.url)}: {exc}"
+            ) from None
         log.info("games are shared through Redis at %s", redacted(self.url))
         self.tasks = [asyncio.create_task(self.listen()), asyncio.create_task(self.renew())]
 
@@ -146,6 +156,9 @@ class SharedGames:
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self.tasks:  # it opened: its players said goodbye, its lease can go
+            with contextlib.suppress(RedisError, OSError):
+                await self.redis.delete(lease_key(self.app.PROCESS))
         if self.pubsub is not None:
             with contextlib.suppress(RedisError, OSError):
                 await self.pubsub.aclose()
@@ -165,7 +178,9 @@ class SharedGames:
     async def create(self, room):
         """Store a new game and make it findable by its keys and its host's token."""
         if len(self.rooms) >= LIMITS.games:
-            raise self.app.ServerFull("The server has as many games as it can hold. Try again later.")
+            raise self.app.ServerFull(
+                "The server has as many games as it can hold. Try again later."
+            )
         room.number = game_id = secrets.token_hex(8)
         room.changes = 1  # its start
         start = {"join": room.join_key, "watch": room.watch_key, "host": seat_record(room.host)}
@@ -292,20 +307,45 @@ class SharedGames:
             await self.catch_up(room)
 
     async def renew(self):
-        """Keep the games that connections here are in from expiring; drop unused channels."""
+        """Keep this process's lease and its games alive; free the seats of dead processes."""
         while True:
             await asyncio.sleep(self.renewal)
             with contextlib.suppress(RedisError, OSError):
                 async with self.redis.pipeline(transaction=False) as pipe:
+                    pipe.set(lease_key(self.app.PROCESS), "", px=self.ttl_ms)
                     for room in self.rooms.values():
                         pipe.pexpire(log_key(room.number), self.ttl_ms)
                         for key in room_keys(room):
                             pipe.pexpire(lookup_key(key), self.ttl_ms)
                     await pipe.execute()
+                await self.free_seats_of_dead_processes()
                 followed = {channel(game_id) for game_id in (*self.rooms, *self.loading)}
                 unused = [name for name in self.pubsub.channels if name not in followed]
                 if unused:
                     await self.pubsub.unsubscribe(*unused)
+
+    async def free_seats_of_dead_processes(self):
+        """Commit the departure of players whose process died without saying so."""
+        # A process killed with SIGKILL, or on a machine that crashed, leaves
+        # its players seated for everyone else: its lease expiring tells.
+        seated = [
+            (room.number, role, seat.connection)
+            for room in self.rooms.values()
+            for role, seat in (("host", room.host), ("guest", room.guest))
+            if seat is not None
+            and seat.connection is not None
+            and not seat.connection.startswith(self.app.PROCESS + "/")
+        ]
+        processes = sorted({connection.partition("/")[0] for _, _, connection in seated})
+        if not processes:
+            return
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for process in processes:
+                pipe.exists(lease_key(process))
+            leases = dict(zip(processes, await pipe.execute()))
+        for game_id, role, connection in seated:
+            if not leases[connection.partition("/")[0]]:
+                self.app.in_background(self.depart(game_id, role, connection))
 
     async def outage(self):
         """Tell every client here that the games are unavailable, then wait for Redis."""

@@ -6,7 +6,8 @@ server's first request for it would be, with the opening book; and, as
 references, by the solver.py of git revision BEFORE (the solver before its
 speed work, read with `git show`) on the same positions, whose scores must
 agree, and without the book on the stages where that finishes in bounded
-time. The perfect player's move (`Solver.best_moves(..., first=True)`, as
+time. The precomputed opening (solver_opening.txt) is loaded before timing,
+like the book, and used by the new solver; the solver before has none. The perfect player's move (`Solver.best_moves(..., first=True)`, as
 computer.py asks for it) is timed too. Times are CPU seconds of this process:
 the machine is shared, and wall time counts other people's work too.
 
@@ -22,7 +23,7 @@ import types
 from pathlib import Path
 
 from bench.report import Progress, percentile, table
-from solver import CELLS, OpeningBook, Position, Solver
+from solver import CELLS, OpeningBook, OpeningScores, Position, Solver
 
 # Stages are reported in bands of checkers on the board.
 BANDS = [(0, 0), (1, 4), (5, 8), (9, 11), (12, 12), (13, 14), (15, 16), (17, 20), (21, 28), (29, 41)]
@@ -75,13 +76,16 @@ def before_module():
     return module
 
 
-def time_scores(position, book, table_size, module=None):
+def time_scores(position, book, table_size, module=None, opening=None):
     """CPU seconds, positions searched and scores of the 7 moves, with a fresh solver."""
     if module is not None:  # the same position in the other module's class
         copy = module.Position()
         copy.current, copy.mask, copy.moves, copy.won = position.current, position.mask, position.moves, position.won
         position = copy
-    solver = (module.Solver if module else Solver)(table_size=table_size, book=book)
+    if module is not None:
+        solver = module.Solver(table_size=table_size, book=book)
+    else:
+        solver = Solver(table_size=table_size, book=book, opening=opening or False)
     # The previous solver's table is freed now, not by the garbage collector
     # during this timing: the search function refers to itself, a cycle.
     gc.collect()
@@ -90,9 +94,9 @@ def time_scores(position, book, table_size, module=None):
     return time.process_time() - started, solver.nodes, scores
 
 
-def time_best_move(position, book, table_size):
+def time_best_move(position, book, table_size, opening):
     """CPU seconds to find one best move, as computer.py's perfect player does, with a fresh solver."""
-    solver = Solver(table_size=table_size, book=book)
+    solver = Solver(table_size=table_size, book=book, opening=opening or False)
     columns = sorted(position.playable_columns(), key=lambda column: abs(column - 3))
     gc.collect()
     started = time.process_time()
@@ -111,9 +115,20 @@ def book_memory():
     return book, seconds, size
 
 
+def load_opening():
+    """The precomputed opening and the seconds to load it; None if its file is missing."""
+    started = time.perf_counter()
+    try:
+        opening = OpeningScores.from_file()
+    except OSError:
+        return None, 0.0
+    return opening, time.perf_counter() - started
+
+
 def run(per_stage=3, seed=1, table_size=1 << 20 | 7, reference=True):
     """Measure; return the rows of the table and the stages that miss the targets."""
     book, load_seconds, book_bytes = book_memory()
+    opening, opening_seconds = load_opening()
     before = before_module() if reference else None
     chosen = positions(per_stage, seed)
     timings = {}  # (band, "book", "before", "no book" or "move") -> [(seconds, nodes)]
@@ -121,9 +136,9 @@ def run(per_stage=3, seed=1, table_size=1 << 20 | 7, reference=True):
     with Progress("solver", len(chosen)) as progress:
         for position in chosen:
             band = next(b for b in BANDS if b[0] <= position.moves <= b[1])
-            seconds, nodes, scores = time_scores(position, book, table_size)
+            seconds, nodes, scores = time_scores(position, book, table_size, opening=opening)
             timings.setdefault((band, "book"), []).append((seconds, nodes))
-            timings.setdefault((band, "move"), []).append((time_best_move(position, book, table_size), 0))
+            timings.setdefault((band, "move"), []).append((time_best_move(position, book, table_size, opening), 0))
             if before is not None:
                 seconds, nodes, before_scores = time_scores(position, book, table_size, before)
                 timings.setdefault((band, "before"), []).append((seconds, nodes))
@@ -169,6 +184,11 @@ def run(per_stage=3, seed=1, table_size=1 << 20 | 7, reference=True):
     summary = (
         f"opening book: {len(book):,} positions, loaded in {load_seconds:.2f} s,"
         f" {book_bytes / 2**20:.1f} MiB\n"
+        + (
+            f"precomputed opening: {len(opening):,} positions, loaded in {opening_seconds:.2f} s\n"
+            if opening
+            else "precomputed opening: solver_opening.txt missing, not used\n"
+        )
         + (
             "no reference runs" if not reference
             else "before: not a git checkout, no reference" if before is None

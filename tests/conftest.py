@@ -304,7 +304,9 @@ class RedisServer:
         auth = ["-a", self.password, "--no-auth-warning"] if self.password else []
         output = subprocess.run(
             ["redis-cli", "-p", str(self.port), *auth, *args],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
         return output.strip()
 

@@ -4,6 +4,9 @@ import asyncio
 import functools
 import json
 import signal
+import socket
+import subprocess
+import sys
 
 import pytest
 from websockets.asyncio.client import connect
@@ -11,7 +14,7 @@ from websockets.exceptions import ConnectionClosed
 
 import app
 import shared_games
-from conftest import DRAW, MS, RED_WINS, AppProcess, RedisServer, receive, require_redis_server, send
+from conftest import DRAW, MS, RED_WINS, ROOT, RedisServer, receive, require_redis_server, send
 
 
 @pytest.fixture
@@ -73,9 +76,7 @@ async def play_moves(red, yellow, columns, start=0, others=()):
 async def test_players_on_two_processes_play_a_whole_game(shared_app):
     one, two = shared_app(), shared_app()
     red, yellow, init, _ = await start_game(one.uri, two.uri)
-    spectators = [
-        (await open_game(uri, watch=init["watch"]))[0] for uri in (one.uri, two.uri)
-    ]
+    spectators = [(await open_game(uri, watch=init["watch"]))[0] for uri in (one.uri, two.uri)]
     for spectator in spectators:
         assert await receive(spectator) == {"type": "joined", "player": "yellow"}
     await play_moves(red, yellow, RED_WINS, others=spectators)
@@ -97,7 +98,9 @@ async def test_a_rematch_across_processes_swaps_colours(shared_app):
     await send(yellow, type="rematch")
     events = await receive_until(red, "reset")
     assert events[-1] == {
-        "type": "reset", "score": {"red": 0, "yellow": 1, "draws": 0}, "host": "yellow",
+        "type": "reset",
+        "score": {"red": 0, "yellow": 1, "draws": 0},
+        "host": "yellow",
     }
     assert {"type": "init"}.items() <= events[-2].items() and events[-2]["player"] == "yellow"
     new_red_events = await receive_until(yellow, "reset")
@@ -191,7 +194,8 @@ async def test_a_redis_outage_sends_clients_away_and_the_game_goes_on(shared_app
         # Each hears the other is back: from the replay, or as it happens.
         opponent = "yellow" if websocket is red else "red"
         presence = [
-            event["type"] for event in events
+            event["type"]
+            for event in events
             if event["type"] in ("joined", "left") and event["player"] == opponent
         ]
         assert presence and presence[-1] == "joined", events
@@ -204,16 +208,39 @@ async def test_a_game_nobody_comes_back_to_leaves_no_key_in_redis(shared_app, re
     one, two = shared_app("--grace", "0.2"), shared_app("--grace", "0.2")
     red, yellow, init, _ = await start_game(one.uri, two.uri)
     await play_moves(red, yellow, [3, 3])
-    assert redis_server.command("DBSIZE") == "5"  # the list, 2 keys, 2 tokens
+    games_keys = functools.partial(redis_server.command, "--scan", "--pattern", "c4:[{k]*")
+    assert len(games_keys().split()) == 5  # the list, 2 keys, 2 tokens
     await red.close()
     await yellow.close()
     for _ in range(100):
-        if redis_server.command("DBSIZE") == "0":
+        if games_keys() == "":
             break
         await asyncio.sleep(50 * MS)
-    assert redis_server.command("DBSIZE") == "0"
+    assert games_keys() == ""
     _, event = await open_game(one.uri, token=init["token"])
     assert event["reason"] == "not-found"
+    # What's left: each process's lease, which goes when it stops.
+    assert len(redis_server.command("--scan", "--pattern", "c4:process:*").split()) == 2
+    for process in (one, two):
+        process.stop()
+    assert redis_server.command("DBSIZE") == "0"
+
+
+async def test_the_seat_of_a_killed_process_player_is_freed_for_the_join_link(shared_app):
+    one, two = shared_app("--grace", "0.5"), shared_app("--grace", "0.5")
+    red, yellow, init, _ = await start_game(one.uri, two.uri)
+    two.process.send_signal(signal.SIGKILL)
+    two.process.wait()
+    # Yellow's process said nothing: its lease expiring tells red's process.
+    assert await receive(red, timeout=5000 * MS) == {
+        "type": "left",
+        "player": "yellow",
+        "grace": 0.5,
+    }
+    await asyncio.sleep(600 * MS)
+    newcomer, event = await open_game(one.uri, join=init["join"])
+    assert event["type"] == "init" and event["player"] == "yellow"
+    assert await receive(red) == {"type": "joined", "player": "yellow"}
 
 
 async def test_keys_and_tokens_are_stored_as_hashes_only(shared_app, redis_server):
@@ -225,8 +252,12 @@ async def test_keys_and_tokens_are_stored_as_hashes_only(shared_app, redis_serve
 
 
 async def test_a_computer_game_goes_on_when_its_process_dies_mid_search(app_process, redis_server):
-    slow = app_process("--no-http", "--redis", redis_server.url, "--grace", "60", "--computer-delay", "5")
-    other = app_process("--no-http", "--redis", redis_server.url, "--grace", "60", "--computer-delay", "0")
+    slow = app_process(
+        "--no-http", "--redis", redis_server.url, "--grace", "60", "--computer-delay", "5"
+    )
+    other = app_process(
+        "--no-http", "--redis", redis_server.url, "--grace", "60", "--computer-delay", "0"
+    )
     person, init = await open_game(slow.uri, computer="easy")
     await receive(person)  # the computer is seated
     await send(person, type="play", column=3)
@@ -244,14 +275,22 @@ def test_redis_unreachable_at_start_is_one_clear_line_and_no_password(tmp_path):
     require_redis_server()
     down = RedisServer(tmp_path, password="hunter2")
     down.stop()  # nobody listens on its port now
-    process = AppProcess.__new__(AppProcess)  # no address to wait for: run it to its end
-    import subprocess, sys
-    from conftest import ROOT
-
     result = subprocess.run(
-        [sys.executable, "app.py", "--host", "127.0.0.1", "--port", "0", "--no-http",
-         "--redis", down.url],
-        cwd=ROOT, capture_output=True, text=True, timeout=30,
+        [
+            sys.executable,
+            "app.py",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--no-http",
+            "--redis",
+            down.url,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert result.returncode == 1
     assert result.stderr.startswith("app.py: can't reach Redis at redis://:***@127.0.0.1:")
@@ -294,7 +333,9 @@ async def two_shared_games(redis_server, monkeypatch):
         await each.close()
 
 
-async def test_of_two_processes_racing_the_same_move_exactly_one_commits(two_shared_games, redis_server):
+async def test_of_two_processes_racing_the_same_move_exactly_one_commits(
+    two_shared_games, redis_server
+):
     one, two = two_shared_games
     races = 0
     while races < 500:
@@ -308,7 +349,9 @@ async def test_of_two_processes_racing_the_same_move_exactly_one_commits(two_sha
             player = room.game.next_player
             outcomes = await asyncio.gather(
                 *[
-                    games.change(each, functools.partial(app.move, each.seat_of(player), {"column": column}))
+                    games.change(
+                        each, functools.partial(app.move, each.seat_of(player), {"column": column})
+                    )
                     for games, each in ((one, room), (two, copy))
                 ],
                 return_exceptions=True,
@@ -328,3 +371,43 @@ async def test_of_two_processes_racing_the_same_move_exactly_one_commits(two_sha
         assert stored == {"type": "play", "column": room.game.columns[-1]}
         one.release(room)
         two.release(copy)
+
+
+def free_port():
+    """A loopback port that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def test_processes_sharing_a_port_serve_the_same_games(app_process, redis_server):
+    port, http_port = free_port(), free_port()
+    processes = [
+        app_process(
+            "--redis", redis_server.url, "--reuse-port", "--http-port", str(http_port), port=port
+        )
+        for _ in range(2)
+    ]
+    uri = processes[0].uri
+    assert processes[1].uri == uri
+    for _ in range(20):
+        red, yellow, _, _ = await start_game(uri, uri)
+        await play_moves(red, yellow, RED_WINS)
+        assert await receive(yellow) == {"type": "win", "player": "red"}
+        await red.close()
+        await yellow.close()
+    # The system spread the connections: each process started some games.
+    logs = [process.stop()[1] for process in processes]
+    assert all(": started" in log for log in logs), logs
+
+
+def test_sharing_ports_without_redis_is_refused():
+    result = subprocess.run(
+        [sys.executable, "app.py", "--reuse-port"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert "--reuse-port needs --redis" in result.stderr
