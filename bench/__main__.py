@@ -13,6 +13,13 @@ websockets' defaults (compression on, the stock asyncio loop), the baseline.
 settings back at websockets' default. Each server runs in a process of its
 own, on a free loopback port.
 
+"app+redis" is app.py --redis with a redis-server that the benchmark starts;
+"2 apps+redis" is two app.py on one Redis, red of each game on one and yellow
+on the other. Their ratios are theirs over app's (in memory); redis-server's
+CPU time and the commands it ran are counted apart:
+
+  python -m bench compare --servers app app+redis "2 apps+redis"
+
 """
 
 import argparse
@@ -22,8 +29,9 @@ import resource
 import sys
 
 from bench import computer_load, runs
+from bench.load import DRAW
 from bench.report import median, table
-from bench.servers import SERVERS
+from bench.servers import SERVERS, SHARED
 
 CPU, MEMORY = "cpu_ms_per_1000_moves", "kib_per_connection"
 ROWS = {  # what each kind of run reports: label, key in its results
@@ -32,10 +40,15 @@ ROWS = {  # what each kind of run reports: label, key in its results
         ("moves / s", "moves_per_second"),
         ("move latency p50, ms", "p50_ms"),
         ("move latency p99, ms", "p99_ms"),
+        # Only servers with Redis have these; rows of dashes alone aren't shown.
+        ("redis-server CPU, ms / 1000 moves", "redis_cpu_ms_per_1000_moves"),
+        ("redis commands / move", "redis_commands_per_move"),
     ],
     "connections": [
         ("server memory, KiB / connection", MEMORY),
         ("server CPU to open, ms / connection", "cpu_ms_per_connection"),
+        ("redis-server memory, KiB / connection", "redis_kib_per_connection"),
+        ("redis commands / connection opened", "redis_commands_per_connection"),
     ],
 }
 # The goals: app's figure over another server's, at most this.
@@ -44,6 +57,11 @@ GOALS = [
     ("server CPU per move", CPU, "floor", 1.1),
     ("server memory per connection", MEMORY, "defaults", 0.35),
 ]
+# The goals of the servers with Redis: their app processes' CPU per move over
+# app's in memory, at most this; their p99 move latency over app's, at most
+# this many ms more, at --games.
+REDIS_CPU_GOALS = [("app+redis", 2.0)]
+REDIS_P99_MS = 5.0
 
 
 def loop_factory():
@@ -95,7 +113,7 @@ def computer(args):
 def summarize(args, results):
     """The table of medians and ratios, and the goals, met or not."""
     others = [name for name in args.servers if name != "app"]
-    header = ["", *args.servers, *(f"app/{name}" for name in others)]
+    header = ["", *args.servers, *(ratio_label(name) for name in others)]
     groups = {}  # (kind, games) -> server -> round -> result, in the order they ran
     for result in results:
         group = groups.setdefault((result["kind"], result["games"]), {n: {} for n in args.servers})
@@ -106,11 +124,19 @@ def summarize(args, results):
         for label, key in ROWS[kind]:
             row = [f"{label}, {unit}"]
             row += [median(run.get(key) for run in group[name].values()) for name in args.servers]
+            if all(value is None for value in row[1:]):
+                continue
             for other in others:
-                ratios[key, games, other] = paired_ratio(group.get("app", {}), group[other], key)
+                app = group.get("app", {})
+                if other in SHARED:  # with Redis over in memory
+                    ratios[key, games, other] = paired_ratio(group[other], app, key)
+                else:
+                    ratios[key, games, other] = paired_ratio(app, group[other], key)
                 row.append(ratios[key, games, other])
             rows.append(row)
-    errors = [sum(len(r["errors"]) for r in results if r["server"] == name) for name in args.servers]
+    errors = [
+        sum(len(r["errors"]) for r in results if r["server"] == name) for name in args.servers
+    ]
     rows.append(["errors, all runs", *errors, *(None for _ in others)])
 
     goals = []
@@ -130,17 +156,81 @@ def summarize(args, results):
         goals.append(
             {"goal": f"app held {3 * args.hold} connections", "met": held == 3 * args.hold}
         )
+    goals += redis_goals(args, groups, ratios)
     goals.append({"goal": "no errors in any run", "met": not any(errors)})
     return [header, *rows], goals
 
 
-def paired_ratio(app, other, key):
-    """The median over rounds of app's figure over other's in the same round."""
+def ratio_label(name):
+    """The heading of a server's ratio column: app over it, or it over app."""
+    return f"{name}/app" if name in SHARED else f"app/{name}"
+
+
+def redis_goals(args, groups, ratios):
+    """The goals of the servers with Redis in this run, met or not."""
+    goals = []
+    shared = [name for name in args.servers if name in SHARED]
+    if "app" in args.servers:
+        for name, limit in REDIS_CPU_GOALS:
+            if name in shared:
+                value = ratios.get((CPU, args.games, name))
+                goals.append(
+                    {
+                        "goal": f"{name}'s app CPU per move ≤ {limit:g} × app's, {args.games} games",
+                        "ratio": value,
+                        "met": value is not None and value <= limit,
+                    }
+                )
+        group = groups["moves", args.games]
+        for name in shared:
+            value = paired_difference(group[name], group["app"], "p99_ms")
+            goals.append(
+                {
+                    "goal": f"{name}'s p99 move latency ≤ app's + {REDIS_P99_MS:g} ms,"
+                    f" {args.games} games",
+                    "difference_ms": value,
+                    "met": value is not None and value <= REDIS_P99_MS,
+                }
+            )
+    for name in shared:
+        if SHARED[name] < 2:
+            continue
+        # load.py checks each event against the move expected next, and that
+        # nothing comes after the game's end: any lost or duplicated event is an error.
+        runs = [r for r in results_of(groups, name) if r["kind"] == "moves"]
+        complete = all(r.get("moves") == r["games"] * len(DRAW) for r in runs)
+        clean = not any(r["errors"] for r in results_of(groups, name))
+        goals.append(
+            {
+                "goal": f"{name}: {SHARED[name]} processes shared the load, every move's event"
+                " reached every player and spectator once, in order",
+                "met": bool(runs) and complete and clean,
+            }
+        )
+    return goals
+
+
+def results_of(groups, name):
+    """Every result of a server, whatever the kind of run."""
+    return [run for group in groups.values() for run in group.get(name, {}).values()]
+
+
+def paired_ratio(numerator, denominator, key):
+    """The median over rounds of one server's figure over another's in the same round."""
     # A round that ran while the machine was busier weighs on both alike.
     return median(
-        run[key] / other[round][key]
-        for round, run in app.items()
-        if run.get(key) and other.get(round, {}).get(key)
+        run[key] / denominator[round][key]
+        for round, run in numerator.items()
+        if run.get(key) and denominator.get(round, {}).get(key)
+    )
+
+
+def paired_difference(minuend, subtrahend, key):
+    """The median over rounds of one server's figure minus another's in the same round."""
+    return median(
+        run[key] - subtrahend[round][key]
+        for round, run in minuend.items()
+        if run.get(key) is not None and subtrahend.get(round, {}).get(key) is not None
     )
 
 
@@ -246,6 +336,8 @@ def main(argv=None):
             print(table(rows[0], rows[1:]), end="\n\n")
             for goal in goals:
                 ratio = f": {goal['ratio']:.2f}" if goal.get("ratio") is not None else ""
+                if goal.get("difference_ms") is not None:
+                    ratio = f": {goal['difference_ms']:+.1f} ms"
                 print(f"{'met' if goal['met'] else 'NOT MET':7}  {goal['goal']}{ratio}")
     elif args.json:
         print(json.dumps(results[0], indent=2))
@@ -254,7 +346,7 @@ def main(argv=None):
         rows = [
             [key, value]
             for key, value in result.items()
-            if key not in ("kind", "server", "round", "errors")
+            if key not in ("kind", "server", "round", "errors") and not isinstance(value, dict)
         ]
         rows.append(["errors", len(result["errors"])])
         print(table([result["kind"], result["server"]], rows))

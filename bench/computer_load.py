@@ -68,7 +68,7 @@ async def computer_games(uri, count, stop, counts):
 async def people_games(server, games, label, errors):
     """Open and play games of people on the server; return their move latencies."""
     with Progress(f"{label}: opening {games} games", games) as progress:
-        opened = await open_games(server.uri, games, progress, errors)
+        opened = await open_games(server.uris, games, progress, errors, server.canned)
     with Progress(f"{label}: playing", games * len(DRAW)) as progress:
         latencies = await play_games(opened, DRAW, progress, errors)
     await close_games(opened, Progress.off)

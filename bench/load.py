@@ -10,6 +10,7 @@ import json
 import time
 
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 from connect4 import PLAYER1, PLAYER2
 
@@ -37,30 +38,36 @@ async def receive(websocket, **expected):
 class Game:
     """The three connections of a game: red, yellow and a spectator."""
 
-    def __init__(self, red, yellow, spectator):
+    def __init__(self, red, yellow, spectator, canned=False):
         self.red, self.yellow, self.spectator = red, yellow, spectator
+        # The floor server's play events are canned: their column is always 0.
+        self.canned = canned
 
     @classmethod
-    async def open(cls, uri):
-        """Start a game, join it and watch it, as three browsers would."""
+    async def open(cls, red_uri, yellow_uri, spectator_uri, canned=False):
+        """Start a game, join it and watch it, as three browsers would.
+
+        With servers sharing games, each connection may reach another one.
+
+        """
         opened = []
         try:
-            red = await connect_client(uri, opened)
+            red = await connect_client(red_uri, opened)
             await red.send('{"type": "init"}')
             init = await receive(red, type="init", player=PLAYER1)
-            yellow = await connect_client(uri, opened)
+            yellow = await connect_client(yellow_uri, opened)
             await yellow.send(json.dumps({"type": "init", "join": init["join"]}))
             await receive(yellow, type="init", player=PLAYER2)
             await receive(yellow, type="joined", player=PLAYER1)
             await receive(red, type="joined", player=PLAYER2)
-            spectator = await connect_client(uri, opened)
+            spectator = await connect_client(spectator_uri, opened)
             await spectator.send(json.dumps({"type": "init", "watch": init["watch"]}))
             await receive(spectator, type="joined", player=PLAYER1)
             await receive(spectator, type="joined", player=PLAYER2)
         except BaseException:
             await asyncio.gather(*(websocket.close() for websocket in opened))
             raise
-        return cls(red, yellow, spectator)
+        return cls(red, yellow, spectator, canned)
 
     async def play(self, columns, latencies, progress):
         """Play columns, red first, each player waiting for its move's event.
@@ -75,21 +82,30 @@ class Game:
             group.create_task(self.take_part(self.yellow, PLAYER2, columns, latencies, progress))
             group.create_task(self.take_part(self.spectator, None, columns, latencies, progress))
 
-    @staticmethod
-    async def take_part(websocket, player, columns, latencies, progress):
-        """Play player's moves in turn and receive every move's event."""
+    async def take_part(self, websocket, player, columns, latencies, progress):
+        """Play player's moves in turn and receive every move's event.
+
+        Each event must be the next move's, its player and column: a move's
+        event lost, received twice or out of order raises UnexpectedEvent.
+
+        """
         for index, column in enumerate(columns):
             mover = PLAYER2 if index % 2 else PLAYER1
+            expected = {"type": "play", "player": mover, "column": 0 if self.canned else column}
             if mover == player:
                 sent = time.perf_counter()
                 await websocket.send(PLAYS[column])
-                await receive(websocket, type="play", player=mover)
+                await receive(websocket, **expected)
                 latencies.append(time.perf_counter() - sent)
                 progress.advance()
             else:
-                await receive(websocket, type="play", player=mover)
+                await receive(websocket, **expected)
         if len(columns) == len(DRAW):
             await receive(websocket, type="draw")
+
+    @property
+    def connections(self):
+        return [self.red, self.yellow, self.spectator]
 
     async def close(self):
         """Close the three connections."""
@@ -103,21 +119,52 @@ async def connect_client(uri, opened):
     return websocket
 
 
-async def open_games(uri, count, progress, errors):
-    """Open count games, a few at a time; record failures in errors."""
+def addresses(uris, number):
+    """Where game number's red, yellow and spectator connect, among the servers' uris.
+
+    With two servers, red and yellow of each game are on different servers,
+    in turn, and the spectator on either: every pairing occurs.
+
+    """
+    count = len(uris)
+    return uris[number % count], uris[(number + 1) % count], uris[number // count % count]
+
+
+async def open_games(uris, count, progress, errors, canned=False):
+    """Open count games on the servers at uris, a few at a time; record failures in errors.
+
+    canned: the server's play events are canned, as the floor's.
+
+    """
     games = []
     slots = asyncio.Semaphore(OPENING)
 
-    async def open_one():
+    async def open_one(number):
         async with slots:
             try:
-                games.append(await Game.open(uri))
+                games.append(await Game.open(*addresses(uris, number), canned))
             except Exception as exc:
                 errors.append(f"opening a game: {exc!r}")
             progress.advance()
 
-    await asyncio.gather(*(open_one() for _ in range(count)))
+    await asyncio.gather(*(open_one(number) for number in range(count)))
     return games
+
+
+async def check_quiet(games, errors, wait=0.1):
+    """Check that no connection receives anything more, e.g. an event twice."""
+
+    async def check(websocket):
+        try:
+            event = await asyncio.wait_for(websocket.recv(), wait)
+        except TimeoutError:
+            return
+        except ConnectionClosed as exc:
+            errors.append(f"after the game: connection closed: {exc!r}")
+        else:
+            errors.append(f"after the game: unexpected event {event}")
+
+    await asyncio.gather(*(check(websocket) for game in games for websocket in game.connections))
 
 
 async def close_games(games, progress):

@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 import time
 
-from bench.load import DRAW, close_games, open_games, play_games
+from bench.load import DRAW, check_quiet, close_games, open_games, play_games
 from bench.report import Progress, percentile
 from bench.servers import Server
 
@@ -15,7 +15,7 @@ WARM_UP = 4
 async def warm_up(server, columns):
     """Open a few games, play columns in them and close them; return errors."""
     errors = []
-    games = await open_games(server.uri, WARM_UP, Progress.off, errors)
+    games = await open_games(server.uris, WARM_UP, Progress.off, errors, server.canned)
     await play_games(games, columns, Progress.off, errors)
     await close_games(games, Progress.off)
     return errors
@@ -42,7 +42,9 @@ async def moves(names, games, rounds, limit):
                 with Progress(f"{label}{server.name}: opening {games} games", games) as progress:
                     try:
                         async with asyncio.timeout(limit):
-                            games_opened = await open_games(server.uri, games, progress, errors)
+                            games_opened = await open_games(
+                                server.uris, games, progress, errors, server.canned
+                            )
                     except TimeoutError:
                         games_opened = []
                         errors.append(f"{server.name}: opening games took over {limit} s")
@@ -64,8 +66,40 @@ async def moves(names, games, rounds, limit):
     return results
 
 
+class RedisMeter:
+    """What a server's redis-server did between start() and stop(): CPU time and commands."""
+
+    def __init__(self, server):
+        self.redis = server.redis
+
+    def start(self):
+        if self.redis is not None:
+            self.cpu, self.commands = self.redis.cpu_seconds(), self.redis.commands()
+
+    def stop(self, count, unit):
+        """Figures per count units (moves, connections), for the result."""
+        if self.redis is None or not count:
+            return {}
+        cpu, commands = self.redis.cpu_seconds() - self.cpu, self.redis.commands()
+        used = {name: calls - self.commands.get(name, 0) for name, calls in commands.items()}
+        return {
+            f"redis_cpu_ms_per_1000_{unit}": 1e6 * cpu / count,
+            f"redis_commands_per_{unit[:-1]}": used.pop("all from clients") / count,
+            # Commands that scripts run count under their own names here.
+            f"redis_commandstats_per_{unit[:-1]}": {
+                name: calls / count for name, calls in sorted(used.items()) if calls
+            },
+        }
+
+
 async def measure(server, games, progress, errors, limit):
-    """Play the open games all at once and measure the server meanwhile."""
+    """Play the open games all at once and measure the server meanwhile.
+
+    Then check that no connection receives an event more.
+
+    """
+    meter = RedisMeter(server)
+    meter.start()
     cpu, start = server.cpu_seconds(), time.perf_counter()
     try:
         async with asyncio.timeout(limit):
@@ -73,6 +107,8 @@ async def measure(server, games, progress, errors, limit):
     except TimeoutError:
         return {"errors": errors + [f"{server.name}: playing took over {limit} s"]}
     seconds, cpu = time.perf_counter() - start, server.cpu_seconds() - cpu
+    redis = meter.stop(len(latencies), "moves")
+    await check_quiet(games, errors)
     if not latencies:
         return {"errors": errors}
     return {
@@ -81,6 +117,7 @@ async def measure(server, games, progress, errors, limit):
         "cpu_ms_per_1000_moves": 1e6 * cpu / len(latencies),
         "p50_ms": 1e3 * percentile(latencies, 50),
         "p99_ms": 1e3 * percentile(latencies, 99),
+        **redis,
         "errors": errors,
     }
 
@@ -93,13 +130,20 @@ async def connections(name, games, limit):
             async with asyncio.timeout(limit):
                 errors = await warm_up(server, DRAW[:1])
                 await asyncio.sleep(0.2)
+                meter = RedisMeter(server)
+                redis_before = server.redis and server.redis.rss_bytes()
+                meter.start()
                 before, cpu = server.rss_bytes(), server.cpu_seconds()
                 with Progress(f"{name}: opening {games} games", games) as progress:
-                    opened = await open_games(server.uri, games, progress, errors)
+                    opened = await open_games(server.uris, games, progress, errors, server.canned)
                 cpu = server.cpu_seconds() - cpu
+                redis = meter.stop(3 * len(opened), "connections")
                 await play_games(opened, DRAW[:1], Progress.off, errors)
                 await asyncio.sleep(0.2)
                 after = server.rss_bytes()
+                if server.redis is not None and opened:
+                    grown = server.redis.rss_bytes() - redis_before
+                    redis["redis_kib_per_connection"] = grown / 1024 / (3 * len(opened))
                 with Progress(f"{name}: closing {games} games", games) as progress:
                     await close_games(opened, progress)
         except TimeoutError:
@@ -111,5 +155,6 @@ async def connections(name, games, limit):
             "connections": count,
             "kib_per_connection": (after - before) / 1024 / count,
             "cpu_ms_per_connection": 1e3 * cpu / count,
+            **redis,
         }
     return result

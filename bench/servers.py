@@ -1,12 +1,20 @@
-"""The servers under test, each in a process of its own, and what /proc says of them."""
+"""The servers under test, each in processes of its own, and what /proc says of them."""
 
+import logging
 import os
 import re
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
+
+import redis
+
+log = logging.getLogger("bench")
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,14 +31,119 @@ SERVERS = {
     "app+limits": (["-m", "bench.variant", "limits", "--no-http"], {}),
     # app.py whose computer players move as soon as they know their move.
     "app, computer moving at once": (["app.py", "--no-http", "--computer-delay", "0"], {}),
+    # app.py sharing its games through a Redis that the benchmark starts.
+    "app+redis": (["app.py", "--no-http"], {}),
+    # Two app.py on one Redis: red of each game on one, yellow on the other.
+    "2 apps+redis": (["app.py", "--no-http"], {}),
 }
+# Servers whose play events are canned, column 0 and row 0, whatever the move.
+CANNED = {"floor"}
+# Servers that run with --redis: name -> how many app.py processes share one Redis.
+SHARED = {"app+redis": 1, "2 apps+redis": 2}
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
+def proc_cpu_seconds(pid):
+    """CPU time a process used so far, user and system, from /proc/PID/stat."""
+    # The command name, in parentheses, may contain spaces: split after it.
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    utime, stime = int(fields[11]), int(fields[12])  # fields 14 and 15 of proc(5)
+    return (utime + stime) / CLOCK_TICKS
+
+
+def proc_rss_bytes(pid):
+    """A process's resident memory, from /proc/PID/statm."""
+    return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_SIZE
+
+
+class RedisServer:
+    """Debian's redis-server on a free loopback port, its files in a temporary directory.
+
+    Nothing is saved: no snapshots, no append-only file. Stop it with stop().
+
+    """
+
+    def __init__(self):
+        if shutil.which("redis-server") is None:
+            raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
+        self.directory = tempfile.TemporaryDirectory(prefix="bench-redis-")
+        # Bound and released at once: redis-server can't pick a port itself.
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.log = tempfile.TemporaryFile("w+")
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+             "--dir", self.directory.name, "--save", "", "--appendonly", "no"],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        self.client = redis.Redis(port=self.port, socket_timeout=10)
+        for _ in range(500):
+            try:
+                self.client.ping()
+                break
+            except redis.ConnectionError:
+                if self.process.poll() is not None:
+                    break
+                time.sleep(0.01)
+        else:
+            self.stop()
+            raise RuntimeError("redis-server didn't start")
+        if self.process.poll() is not None:
+            self.stop()
+            raise RuntimeError(f"redis-server didn't start: {self.output()!r}")
+        log.debug("redis-server on port %d", self.port)
+
+    def cpu_seconds(self):
+        return proc_cpu_seconds(self.process.pid)
+
+    def rss_bytes(self):
+        return proc_rss_bytes(self.process.pid)
+
+    def commands(self):
+        """Commands that clients sent so far, by name, from INFO commandstats.
+
+        Commands that scripts run count too, under their own names; the INFO
+        commands that this method sends don't count.
+
+        """
+        stats = self.client.info("commandstats")
+        counts = {
+            name.removeprefix("cmdstat_"): value["calls"]
+            for name, value in stats.items()
+            if name != "cmdstat_info"
+        }
+        counts["all from clients"] = self.client.info("stats")["total_commands_processed"]
+        return counts
+
+    def output(self):
+        self.log.seek(0)
+        return self.log.read()
+
+    def stop(self):
+        """Stop redis-server, which saves nothing, and remove its directory."""
+        self.client.close()
+        if self.process.poll() is None:
+            self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.directory.cleanup()
+
+
 class Server:
-    """A server started on an ephemeral loopback port; stop it with stop() or ``with``.
+    """A server started on ephemeral loopback ports; stop it with stop() or ``with``.
+
+    Most servers are one process. A Redis server ("app+redis", "2 apps+redis")
+    is a redis-server of its own and one or more app.py processes sharing it;
+    uris then lists each process's address, and the CPU time and memory of
+    the app processes are added up, redis-server's being counted apart.
 
     It inherits the benchmark's limit of open files, which __main__ raises.
 
@@ -39,53 +152,74 @@ class Server:
     def __init__(self, name):
         args, env = SERVERS[name]
         self.name = name
-        # The log goes to a file: a pipe that nobody reads would fill and block the server.
-        self.log = tempfile.TemporaryFile("w+")
-        self.process = subprocess.Popen(
+        self.redis = None
+        self.processes, self.uris = [], []
+        # The logs go to files: a pipe that nobody reads would fill and block a server.
+        self.logs = []
+        try:
+            if name in SHARED:
+                self.redis = RedisServer()
+                args = [*args, "--redis", self.redis.url]
+            for _ in range(SHARED.get(name, 1)):
+                self.start(args, env)
+        except BaseException:
+            self.stop()
+            raise
+        self.uri = self.uris[0]
+        self.canned = name in CANNED
+
+    def start(self, args, env):
+        """Start one process of the server and wait for its address."""
+        self.logs.append(tempfile.TemporaryFile("w+"))
+        process = subprocess.Popen(
             [sys.executable, *args, "--host", "127.0.0.1", "--port", "0"],
             cwd=ROOT,
             env=os.environ | env,
             stdout=subprocess.PIPE,
-            stderr=self.log,
+            stderr=self.logs[-1],
             text=True,
         )
-        line = self.process.stdout.readline()
+        self.processes.append(process)
+        line = process.stdout.readline()
         port = re.search(r"WebSocket server on port (\d+)", line)
         if port is None:
-            self.stop()
-            raise RuntimeError(f"{name} didn't start: {line!r} {self.errors()}")
-        self.uri = f"ws://127.0.0.1:{port[1]}/"
+            raise RuntimeError(f"{self.name} didn't start: {line!r} {self.errors()}")
+        self.uris.append(f"ws://127.0.0.1:{port[1]}/")
 
     def cpu_seconds(self):
-        """CPU time the server used so far, user and system, from /proc/PID/stat."""
-        # The command name, in parentheses, may contain spaces: split after it.
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rpartition(")")[2].split()
-        utime, stime = int(fields[11]), int(fields[12])  # fields 14 and 15 of proc(5)
-        return (utime + stime) / CLOCK_TICKS
+        """CPU time the server's app processes used so far, user and system, added up."""
+        return sum(proc_cpu_seconds(process.pid) for process in self.processes)
 
     def rss_bytes(self):
-        """The server's resident memory, from /proc/PID/statm."""
-        return int(Path(f"/proc/{self.process.pid}/statm").read_text().split()[1]) * PAGE_SIZE
+        """The resident memory of the server's app processes, added up."""
+        return sum(proc_rss_bytes(process.pid) for process in self.processes)
 
     def stop(self):
-        """Stop the server with SIGTERM, as systemd would, and wait for it."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.process.stdout.close()
+        """Stop the server with SIGTERM, as systemd would, and wait for it; then its Redis."""
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            process.stdout.close()
+        if self.redis is not None:
+            self.redis.stop()
 
     def errors(self):
-        """Lines of the server's log that report errors or warnings."""
-        self.log.seek(0)
-        return [
-            line.rstrip()
-            for line in self.log
-            if re.search(r"\b(WARNING|ERROR|CRITICAL)\b|Traceback", line)
-        ]
+        """Lines of the server's logs that report errors or warnings."""
+        lines = []
+        for log_file in self.logs:
+            log_file.seek(0)
+            lines += [
+                line.rstrip()
+                for line in log_file
+                if re.search(r"\b(WARNING|ERROR|CRITICAL)\b|Traceback", line)
+            ]
+        return lines
 
     def __enter__(self):
         return self

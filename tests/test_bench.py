@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-from conftest import ROOT
+from conftest import ROOT, require_redis_server
 
 
 def test_a_tiny_comparison_runs_without_errors():
@@ -25,3 +25,35 @@ def test_a_tiny_comparison_runs_without_errors():
     }
     assert all(run["errors"] == [] for run in runs)
     assert all(run["moves"] == 2 * 42 for run in runs if run["kind"] == "moves")
+
+
+def test_the_redis_servers_play_games_without_lost_or_duplicated_events():
+    require_redis_server()
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", "--json", "--timeout", "20", "compare",
+         "--servers", "app", "app+redis", "2 apps+redis",
+         "--rounds", "1", "--games", "4", "--peak", "4", "--hold", "2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    runs = report["runs"]
+    assert {(run["server"], run["kind"]) for run in runs} == {
+        (server, kind)
+        for server in ("app", "app+redis", "2 apps+redis")
+        for kind in ("moves", "connections")
+    }
+    assert all(run["errors"] == [] for run in runs)
+    assert all(run["moves"] == 4 * 42 for run in runs if run["kind"] == "moves")
+    for run in runs:
+        if run["server"] != "app" and run["kind"] == "moves":
+            # Each move is one script in Redis, which appends and publishes it.
+            assert run["redis_commandstats_per_move"]["evalsha"] == 1
+            assert run["redis_commandstats_per_move"]["publish"] == 1
+    goals = {goal["goal"]: goal["met"] for goal in report["goals"]}
+    assert goals["no errors in any run"]
+    [shared] = [met for goal, met in goals.items() if goal.startswith("2 apps+redis: 2 processes")]
+    assert shared
