@@ -8,7 +8,8 @@ This file follows the websockets tutorial: the games it holds, then
 ``handler()``, which routes each connection to ``start()``, ``join()``,
 ``resume()`` or ``watch()``, which all end in ``play()``. What protects the
 server lives in hardening.py; serving the page, in page.py; the rules of the
-game, in connect4.py.
+game, in connect4.py; with ``--redis``, games shared by several processes, in
+shared_games.py.
 
 """
 

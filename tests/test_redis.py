@@ -483,3 +483,17 @@ async def test_the_readmes_load_balancer_shares_games_between_two_machines(
     finally:
         balancer.terminate()
         balancer.wait()
+
+
+async def test_two_processes_racing_to_seat_a_guest_seat_exactly_one(shared_app):
+    one, two = shared_app(), shared_app()
+    for _ in range(20):
+        red, init = await open_game(one.uri)
+        guests = await asyncio.gather(
+            *[open_game(uri, join=init["join"]) for uri in (one.uri, two.uri)]
+        )
+        outcomes = sorted(event.get("reason", event["type"]) for _, event in guests)
+        assert outcomes == ["init", "seat-taken"]
+        for websocket, _ in guests:
+            await websocket.close()
+        await red.close()
