@@ -27,8 +27,8 @@ The solver is built up in the steps of Pons's tutorial, each marked "Step" in
 a comment: a bitboard position, negamax with alpha-beta pruning, a null-window
 search for the exact score, centre-first move ordering, anticipation of losses,
 a transposition table of bounds, ordering by threats created, an opening
-book, and the first moves' scores precomputed. Every step makes the search
-faster; none makes it less exact.
+book, the first moves' scores precomputed, and enhanced transposition
+cutoffs. Every step makes the search faster; none makes it less exact.
 
 """
 
@@ -435,9 +435,9 @@ def opening_book():
 
 
 # Step 11: the opening, precomputed. The first moves are the slowest of all
-# to score, even with the book: the whole game tree lies ahead of them (5 s
-# for the empty board's 7 moves, up to 2 s with 1 to 4 checkers, on the
-# project's machine). There are few such positions, though: 2,863 with at
+# to score, even with the book: the whole game tree lies ahead of them (5 to
+# 6 s for the empty board's 7 moves, up to 3 s with 1 to 4 checkers, on the
+# project's shared machine). There are few such positions, though: 2,863 with at
 # most 5 checkers, counting a position and its mirror image once. So
 # make_solver_opening.py scored every one of them with this solver, once,
 # offline, and solver_opening.txt keeps their exact scores: the moves of a
@@ -774,7 +774,28 @@ def _make_search(table, book, max_nodes):
                     candidates.append((made.bit_count() << 3 | centrality, move, made))
             candidates.sort(reverse=True)
 
+        # Step 12: enhanced transposition cutoffs (Plaat, Schaeffer, Pijls and
+        # de Bruin, 1996). Before searching any move, look each move's
+        # position up in the table: an upper bound on its score, negated, is
+        # a lower bound on the move's, and if that reaches beta, this
+        # position is settled without a search. Otherwise the first move is
+        # searched, perhaps deeply, even where a later one is known to cut
+        # off. On the benchmark's slowest positions (12 to 15 checkers) it
+        # searches 28 % fewer positions and takes about 13 % less time: each
+        # position costs a probe per move more. A single move is searched at
+        # once: its position's own table probe does the same.
         opponent = current ^ mask
+        if len(candidates) > 1:
+            for _, move, _ in candidates:
+                child = opponent + (mask | move)
+                child_slot = child % size
+                value = values[child_slot]
+                if value & _UPPER and keys[child_slot] == child:
+                    score = -((value >> 2) + MIN_SCORE)  # the bound, negated
+                    if score >= beta:
+                        keys[slot] = key
+                        values[slot] = (score - MIN_SCORE) << 2 | _LOWER
+                        return score
         for _, move, made in candidates:
             score = -negamax(opponent, mask | move, moves + 1, -beta, -alpha, made)
             if score >= beta:
