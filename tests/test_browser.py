@@ -502,7 +502,7 @@ def test_keyboard_plays_columns_and_the_board_is_one_tab_stop(open_page):
     red.keyboard.press("ArrowRight")
     expect(column(red, 4)).to_be_focused()
     red.keyboard.press("Space")
-    expect(cell(red, 4, 1)).to_have_class(re.compile(r"\bred\b"))
+    expect(cell(yellow, 4, 1)).to_have_class(re.compile(r"\bred\b"))
     yellow.keyboard.press("1")
     expect(cell(red, 0, 0)).to_have_class(re.compile(r"\byellow\b"))
     red.keyboard.press("End")
