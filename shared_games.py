@@ -76,6 +76,10 @@ return length
 # another change came first, each time: a few tries are plenty.
 TRIES = 5
 
+# Connections to Redis for commands, at most: Redis runs one command at a
+# time, so more would only cost memory and file descriptors.
+POOL_SIZE = 50
+
 # While the storage is away, try to reach it again after 0.1 s, 0.2 s, 0.4 s…
 # up to this many seconds between attempts.
 MAX_BACKOFF = 5.0
@@ -123,7 +127,16 @@ class SharedGames:
         self.url, self.app = url, app
         # Fail fast, so that clients hear of an outage within a second or two.
         options = dict(decode_responses=True, socket_connect_timeout=2, socket_timeout=5)
-        self.redis = redis.from_url(url, retry=Retry(ExponentialBackoff(0.5, 0.05), 2), **options)
+        # Commands beyond POOL_SIZE at once wait for a connection: redis-py's
+        # default pool refuses them with "Too many connections" instead.
+        pool = redis.BlockingConnectionPool.from_url(
+            url,
+            max_connections=POOL_SIZE,
+            timeout=5,
+            retry=Retry(ExponentialBackoff(0.5, 0.05), 2),
+            **options,
+        )
+        self.redis = redis.Redis.from_pool(pool)
         # The subscriber never reconnects by itself: changes published while it
         # was away would be lost. Losing it is an outage (see outage()).
         self.subscriber = redis.from_url(url, retry=Retry(NoBackoff(), 0), **options)

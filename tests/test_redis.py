@@ -497,3 +497,30 @@ async def test_two_processes_racing_to_seat_a_guest_seat_exactly_one(shared_app)
         for websocket, _ in guests:
             await websocket.close()
         await red.close()
+
+
+async def test_hundreds_of_games_opened_at_once_on_one_process_all_start(shared_app):
+    # Each opening needs Redis; hundreds at once must queue for connections
+    # to Redis, not fail with "Too many connections" (it did: 100 did).
+    one, two = shared_app(), shared_app()
+    count = 300
+    openings = await asyncio.gather(*[open_game(one.uri) for _ in range(count)])
+    assert [event["type"] for _, event in openings] == ["init"] * count
+    guests = await asyncio.gather(
+        *[open_game(two.uri, join=init["join"]) for _, init in openings]
+    )
+    assert [event["type"] for _, event in guests] == ["init"] * count
+    reds = [websocket for websocket, _ in openings]
+    yellows = [websocket for websocket, _ in guests]
+    for websocket in reds:
+        assert await receive(websocket, timeout=5000 * MS) == {"type": "joined", "player": "yellow"}
+    for websocket in yellows:
+        assert await receive(websocket, timeout=5000 * MS) == {"type": "joined", "player": "red"}
+    # Every red plays at once; every move reaches both players.
+    await asyncio.gather(*[send(websocket, type="play", column=3) for websocket in reds])
+    for websocket in reds + yellows:
+        event = await receive(websocket, timeout=5000 * MS)
+        assert event == {"type": "play", "player": "red", "column": 3, "row": 0}, event
+    for websocket in reds + yellows:
+        await websocket.close()
+    assert "Traceback" not in one.log + two.log
