@@ -45,7 +45,7 @@ import urllib.parse
 import redis.asyncio as redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff, NoBackoff
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 
 from hardening import LIMITS
 
@@ -68,9 +68,11 @@ if length ~= tonumber(ARGV[1]) then
 end
 redis.call('RPUSH', KEYS[1], ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
-redis.call('PUBLISH', ARGV[4], length .. ' ' .. ARGV[2])
+-- The game's channel is its list's key without ':log'.
+redis.call('PUBLISH', string.sub(KEYS[1], 1, -5), length .. ' ' .. ARGV[2])
 return length
 """
+APPEND_SHA = hashlib.sha1(APPEND.encode()).hexdigest()  # EVALSHA's name for it
 
 # A change checked again after catching up can only conflict again if yet
 # another change came first, each time: a few tries are plenty.
@@ -140,7 +142,7 @@ class SharedGames:
         # The subscriber never reconnects by itself: changes published while it
         # was away would be lost. Losing it is an outage (see outage()).
         self.subscriber = redis.from_url(url, retry=Retry(NoBackoff(), 0), **options)
-        self.append = self.redis.register_script(APPEND)
+        self.appends = []  # (arguments, future) of changes for the next round trip
         self.rooms = {}  # game ID -> Room, while connections here hold it
         self.holders = {}  # game ID -> how many of them
         self.loading = {}  # game ID -> the task that loads it
@@ -224,10 +226,7 @@ class SharedGames:
             change, index = decide(room), room.changes
             old_token = room.guest.token if "token" in change and room.guest is not None else None
             async with self.storage():
-                committed = await self.append(
-                    keys=[log_key(room.number)],
-                    args=[index, json.dumps(change), self.ttl_ms, channel(room.number)],
-                )
+                committed = await self.commit(room.number, index, json.dumps(change))
                 if committed == index:
                     if room.changes == index:  # else the subscriber applied it already
                         self.app.apply(room, change)
@@ -238,6 +237,47 @@ class SharedGames:
                     raise self.app.GameNotFound("This game doesn't exist. It may have ended.")
                 await self.catch_up(room)
         raise self.app.Unavailable("The game is changing too fast. Try again.")
+
+    async def commit(self, game_id, index, change):
+        """Run APPEND for a change; return its result."""
+        # Changes made at the same time, in the same turn of the event loop,
+        # go to Redis together in one pipeline: one write, one read and one
+        # connection for them all, which costs this process about a third of
+        # what as many separate commands do.
+        future = asyncio.get_running_loop().create_future()
+        self.appends.append(((game_id, index, change), future))
+        if len(self.appends) == 1:
+            self.app.in_background(self.send_appends())
+        return await future
+
+    async def send_appends(self):
+        """Send the changes waiting to be committed in one round trip."""
+        appends, self.appends = self.appends, []
+        try:
+            try:
+                results = await self.run_appends([arguments for arguments, _ in appends])
+            except NoScriptError:  # Redis restarted and forgot the script
+                await self.redis.script_load(APPEND)
+                results = await self.run_appends([arguments for arguments, _ in appends])
+        except (RedisError, OSError) as exc:
+            results = [exc] * len(appends)
+        for (_, future), result in zip(appends, results):
+            if future.done():  # cancelled: its client went away
+                continue
+            if isinstance(result, Exception):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
+
+    async def run_appends(self, appends):
+        """Run APPEND for each change in one pipeline; return each result or error."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for game_id, index, change in appends:
+                pipe.evalsha(APPEND_SHA, 1, log_key(game_id), index, change, self.ttl_ms)
+            results = await pipe.execute(raise_on_error=False)
+        if any(isinstance(result, NoScriptError) for result in results):
+            raise NoScriptError("NOSCRIPT")
+        return results
 
     def release(self, room):
         """Let go of a room; the last connection here to leave drops the copy."""
@@ -299,7 +339,7 @@ class SharedGames:
         """Apply every change heard on the games' channels, in order, none twice."""
         while True:
             try:
-                message = await self.pubsub.get_message(timeout=1.0)
+                message = await self.pubsub.get_message(timeout=None)
                 if message is not None:
                     await self.heard(message["channel"], message["data"])
             except (RedisError, OSError):
