@@ -242,8 +242,8 @@ class SharedGames:
         """Run APPEND for a change; return its result."""
         # Changes made at the same time, in the same turn of the event loop,
         # go to Redis together in one pipeline: one write, one read and one
-        # connection for them all, which costs this process about a third of
-        # what as many separate commands do.
+        # connection for them all. Under load, that halves this process's
+        # CPU time per move (bench/PERFORMANCE.md).
         future = asyncio.get_running_loop().create_future()
         self.appends.append(((game_id, index, change), future))
         if len(self.appends) == 1:
