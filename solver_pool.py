@@ -1,7 +1,10 @@
 """Solver searches in other processes, so that no game ever waits for one.
 
-A search takes from a millisecond to a second or two of CPU. On the event
-loop it would stall every game of the process for that long, so searches run
+A search takes no time at all for the first moves (they are precomputed)
+and most of the game, but up to about 8 CPU seconds for the perfect
+computer's move, and 27 for all 7 scores, on the hardest positions with 12
+to 16 checkers (bench/SOLVER.md). On the event loop it would stall every
+game of the process for that long, so searches run
 in a small pool of worker processes: started on first use, each loading the
 solver and its opening book once, at a lower priority than the game server,
 so that the moves of people's games go first when the CPU is busy.
