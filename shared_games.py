@@ -201,15 +201,20 @@ class SharedGames:
         start = {"join": room.join_key, "watch": room.watch_key, "host": seat_record(room.host)}
         if room.guest is not None:
             start["guest"] = seat_record(room.guest)
-        async with self.storage():
-            await self.pubsub.subscribe(channel(game_id))
-            async with self.redis.pipeline(transaction=False) as pipe:
-                pipe.rpush(log_key(game_id), json.dumps(start))
-                pipe.pexpire(log_key(game_id), self.ttl_ms)
-                for key in (room.join_key, room.watch_key, room.host.token):
-                    pipe.set(lookup_key(key), game_id, px=self.ttl_ms)
-                await pipe.execute()
+        # Held from the start, so that renew() keeps following its channel.
         self.rooms[game_id], self.holders[game_id] = room, 1
+        try:
+            async with self.storage():
+                await self.pubsub.subscribe(channel(game_id))
+                async with self.redis.pipeline(transaction=False) as pipe:
+                    pipe.rpush(log_key(game_id), json.dumps(start))
+                    pipe.pexpire(log_key(game_id), self.ttl_ms)
+                    for key in (room.join_key, room.watch_key, room.host.token):
+                        pipe.set(lookup_key(key), game_id, px=self.ttl_ms)
+                    await pipe.execute()
+        except BaseException:
+            self.release(room)
+            raise
 
     async def find(self, kind, key):
         """Return the room that a join key, watch key or seat token opens."""

@@ -524,3 +524,23 @@ async def test_hundreds_of_games_opened_at_once_on_one_process_all_start(shared_
     for websocket in reds + yellows:
         await websocket.close()
     assert "Traceback" not in one.log + two.log
+
+
+async def test_games_opened_while_processes_renew_their_keys_all_start(shared_app):
+    # A short grace period renews every 0.2 s. A renewal used to drop the
+    # channel of a game still being created, so its host's process never
+    # heard the guest arrive: red waited for "joined" forever.
+    one, two = shared_app("--grace", "0.8"), shared_app("--grace", "0.8")
+    for _ in range(3):
+        reds = await asyncio.gather(*[open_game(one.uri) for _ in range(100)])
+        yellows = await asyncio.gather(
+            *[open_game(two.uri, join=init["join"]) for _, init in reds]
+        )
+        assert [event["type"] for _, event in reds + yellows] == ["init"] * 200
+        for websocket, _ in reds:
+            assert await receive(websocket, timeout=5000 * MS) == {
+                "type": "joined",
+                "player": "yellow",
+            }
+        for websocket, _ in reds + yellows:
+            await websocket.close()
