@@ -44,6 +44,12 @@ ROWS = {  # what each kind of run reports: label, key in its results
         ("redis-server CPU, ms / 1000 moves", "redis_cpu_ms_per_1000_moves"),
         ("redis commands / move", "redis_commands_per_move"),
     ],
+    "paced": [
+        ("server CPU, ms / 1000 moves", CPU),
+        ("moves / s", "moves_per_second"),
+        ("move latency p50, ms", "p50_ms"),
+        ("move latency p99, ms", "p99_ms"),
+    ],
     "connections": [
         ("server memory, KiB / connection", MEMORY),
         ("server CPU to open, ms / connection", "cpu_ms_per_connection"),
@@ -85,6 +91,9 @@ def raise_open_files_limit(needed):
 async def compare(args):
     """Run every measurement on every server."""
     results = await runs.moves(args.servers, args.games, args.rounds, args.timeout)
+    if args.think:
+        think = args.think / 1000
+        results += await runs.moves(args.servers, args.games, args.rounds, args.timeout, think)
     if args.peak != args.games:
         results += await runs.moves(args.servers, args.peak, 1, args.timeout)
     for name in args.servers:
@@ -120,7 +129,11 @@ def summarize(args, results):
         group[result["server"]][result["round"]] = result
     rows, ratios = [], {}
     for (kind, games), group in groups.items():
-        unit = f"{games} games" if kind == "moves" else f"{3 * games} connections"
+        unit = {
+            "moves": f"{games} games",
+            "paced": f"{games} games, {args.think:g} ms to think",
+            "connections": f"{3 * games} connections",
+        }[kind]
         for label, key in ROWS[kind]:
             row = [f"{label}, {unit}"]
             row += [median(run.get(key) for run in group[name].values()) for name in args.servers]
@@ -129,10 +142,10 @@ def summarize(args, results):
             for other in others:
                 app = group.get("app", {})
                 if other in SHARED:  # with Redis over in memory
-                    ratios[key, games, other] = paired_ratio(group[other], app, key)
+                    ratios[kind, key, games, other] = paired_ratio(group[other], app, key)
                 else:
-                    ratios[key, games, other] = paired_ratio(app, group[other], key)
-                row.append(ratios[key, games, other])
+                    ratios[kind, key, games, other] = paired_ratio(app, group[other], key)
+                row.append(ratios[kind, key, games, other])
             rows.append(row)
     errors = [
         sum(len(r["errors"]) for r in results if r["server"] == name) for name in args.servers
@@ -141,9 +154,9 @@ def summarize(args, results):
 
     goals = []
     for what, key, other, limit in GOALS:
-        games = args.games if key == CPU else args.hold
-        if (key, games, other) in ratios:
-            value = ratios[key, games, other]
+        kind, games = ("moves", args.games) if key == CPU else ("connections", args.hold)
+        if (kind, key, games, other) in ratios:
+            value = ratios[kind, key, games, other]
             goals.append(
                 {
                     "goal": f"app's {what} ≤ {limit} × {other}'s, {games} games",
@@ -173,7 +186,7 @@ def redis_goals(args, groups, ratios):
     if "app" in args.servers:
         for name, limit in REDIS_CPU_GOALS:
             if name in shared:
-                value = ratios.get((CPU, args.games, name))
+                value = ratios.get(("moves", CPU, args.games, name))
                 goals.append(
                     {
                         "goal": f"{name}'s app CPU per move ≤ {limit:g} × app's, {args.games} games",
@@ -181,23 +194,24 @@ def redis_goals(args, groups, ratios):
                         "met": value is not None and value <= limit,
                     }
                 )
-        group = groups["moves", args.games]
-        for name in shared:
-            value = paired_difference(group[name], group["app"], "p99_ms")
-            goals.append(
-                {
-                    "goal": f"{name}'s p99 move latency ≤ app's + {REDIS_P99_MS:g} ms,"
-                    f" {args.games} games",
-                    "difference_ms": value,
-                    "met": value is not None and value <= REDIS_P99_MS,
-                }
-            )
+        for kind, pace in (("moves", ""), ("paced", f", {args.think:g} ms to think")):
+            group = groups.get((kind, args.games))
+            for name in shared if group else ():
+                value = paired_difference(group[name], group["app"], "p99_ms")
+                goals.append(
+                    {
+                        "goal": f"{name}'s p99 move latency ≤ app's + {REDIS_P99_MS:g} ms,"
+                        f" {args.games} games{pace}",
+                        "difference_ms": value,
+                        "met": value is not None and value <= REDIS_P99_MS,
+                    }
+                )
     for name in shared:
         if SHARED[name] < 2:
             continue
         # load.py checks each event against the move expected next, and that
         # nothing comes after the game's end: any lost or duplicated event is an error.
-        runs = [r for r in results_of(groups, name) if r["kind"] == "moves"]
+        runs = [r for r in results_of(groups, name) if r["kind"] in ("moves", "paced")]
         complete = all(r.get("moves") == r["games"] * len(DRAW) for r in runs)
         clean = not any(r["errors"] for r in results_of(groups, name))
         goals.append(
@@ -274,6 +288,13 @@ def parse_args(argv):
     both.add_argument(
         "--hold", type=int, default=3000, help="games held open in the memory run (default: 3000)"
     )
+    both.add_argument(
+        "--think",
+        type=float,
+        default=0,
+        help="also play --rounds rounds where players wait this many ms before each move,"
+        " so that a move's latency is a server's with time to spare (default: 0, none)",
+    )
 
     busy = commands.add_parser("computer", help="people's move latency while computers search")
     busy.add_argument("--games", type=int, default=200, help="people's games (default: 200)")
@@ -329,9 +350,10 @@ def main(argv=None):
             print(json.dumps({"runs": results, "table": rows, "goals": goals}, indent=2))
         else:
             print(
-                f"Rounds: {args.rounds} of {args.games} games, 1 of {args.peak} games, 1 of"
-                f" {3 * args.hold} connections held. Figures: medians of the rounds;"
-                f" ratios: medians of each round's ratio."
+                f"Rounds: {args.rounds} of {args.games} games,"
+                + (f" {args.rounds} of them paced," if args.think else "")
+                + f" 1 of {args.peak} games, 1 of {3 * args.hold} connections held."
+                " Figures: medians of the rounds; ratios: medians of each round's ratio."
             )
             print(table(rows[0], rows[1:]), end="\n\n")
             for goal in goals:

@@ -7,6 +7,7 @@ server's choice. They don't send pings, as browsers don't.
 
 import asyncio
 import json
+import random
 import time
 
 from websockets.asyncio.client import connect
@@ -69,20 +70,24 @@ class Game:
             raise
         return cls(red, yellow, spectator, canned)
 
-    async def play(self, columns, latencies, progress):
+    async def play(self, columns, latencies, progress, think=0.0):
         """Play columns, red first, each player waiting for its move's event.
 
         Append each move's latency, from sending it to receiving its play
-        event, and advance progress by one.
+        event, and advance progress by one. With think, each player waits
+        that many seconds on average before each of its moves, as people do,
+        more briefly.
 
         """
         # If one of them fails, the others stop waiting for events.
+        parts = [(self.red, PLAYER1), (self.yellow, PLAYER2), (self.spectator, None)]
         async with asyncio.TaskGroup() as group:
-            group.create_task(self.take_part(self.red, PLAYER1, columns, latencies, progress))
-            group.create_task(self.take_part(self.yellow, PLAYER2, columns, latencies, progress))
-            group.create_task(self.take_part(self.spectator, None, columns, latencies, progress))
+            for websocket, player in parts:
+                group.create_task(
+                    self.take_part(websocket, player, columns, latencies, progress, think)
+                )
 
-    async def take_part(self, websocket, player, columns, latencies, progress):
+    async def take_part(self, websocket, player, columns, latencies, progress, think=0.0):
         """Play player's moves in turn and receive every move's event.
 
         Each event must be the next move's, its player and column: a move's
@@ -93,6 +98,10 @@ class Game:
             mover = PLAYER2 if index % 2 else PLAYER1
             expected = {"type": "play", "player": mover, "column": 0 if self.canned else column}
             if mover == player:
+                if think:
+                    # People don't move in step: think times spread evenly
+                    # around the mean keep 200 games from moving all at once.
+                    await asyncio.sleep(random.uniform(0, 2 * think))
                 sent = time.perf_counter()
                 await websocket.send(PLAYS[column])
                 await receive(websocket, **expected)
@@ -179,17 +188,17 @@ async def close_games(games, progress):
     await asyncio.gather(*(close_one(game) for game in games))
 
 
-async def play_games(games, columns, progress, errors):
+async def play_games(games, columns, progress, errors, think=0.0):
     """Play every game at once; return the latencies of the moves played.
 
-    progress advances by one for each move.
+    progress advances by one for each move; think is as in Game.play().
 
     """
     latencies = []
 
     async def play_one(game):
         try:
-            await game.play(columns, latencies, progress)
+            await game.play(columns, latencies, progress, think)
         except* Exception as group:
             errors.extend(f"playing: {exc!r}" for exc in group.exceptions)
 

@@ -21,13 +21,17 @@ async def warm_up(server, columns):
     return errors
 
 
-async def moves(names, games, rounds, limit):
+async def moves(names, games, rounds, limit, think=0.0):
     """Play games full games at once, rounds times, on each server: speed, latency, CPU per move.
 
     The servers run side by side. Each round opens games on every server, then
     plays them on one server after the other, in alternating order, so that
     whatever else the machine is doing affects them alike. Return a result
     for each server and round; errors that a server logged count in its last.
+
+    Players move as fast as they can, which keeps a server busy all along; with
+    think, they wait that many seconds before each move: a "paced" run, where
+    a move's latency is that of a server with time to spare.
 
     """
     results = []
@@ -53,9 +57,10 @@ async def moves(names, games, rounds, limit):
             for server, (games_opened, errors) in order[:: 1 if round % 2 == 0 else -1]:
                 moves = games * len(DRAW)
                 with Progress(f"{label}{server.name}: playing {moves} moves", moves) as progress:
-                    measured = await measure(server, games_opened, progress, errors, limit)
+                    measured = await measure(server, games_opened, progress, errors, limit, think)
+                kind = "paced" if think else "moves"
                 results.append(
-                    {"kind": "moves", "server": server.name, "games": games, "round": round}
+                    {"kind": kind, "server": server.name, "games": games, "round": round}
                     | measured
                 )
             for games_opened, _ in opened:
@@ -92,7 +97,7 @@ class RedisMeter:
         }
 
 
-async def measure(server, games, progress, errors, limit):
+async def measure(server, games, progress, errors, limit, think=0.0):
     """Play the open games all at once and measure the server meanwhile.
 
     Then check that no connection receives an event more.
@@ -103,7 +108,7 @@ async def measure(server, games, progress, errors, limit):
     cpu, start = server.cpu_seconds(), time.perf_counter()
     try:
         async with asyncio.timeout(limit):
-            latencies = await play_games(games, DRAW, progress, errors)
+            latencies = await play_games(games, DRAW, progress, errors, think)
     except TimeoutError:
         return {"errors": errors + [f"{server.name}: playing took over {limit} s"]}
     seconds, cpu = time.perf_counter() - start, server.cpu_seconds() - cpu

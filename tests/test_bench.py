@@ -32,7 +32,7 @@ def test_the_redis_servers_play_games_without_lost_or_duplicated_events():
     result = subprocess.run(
         [sys.executable, "-m", "bench", "--json", "--timeout", "20", "compare",
          "--servers", "app", "app+redis", "2 apps+redis",
-         "--rounds", "1", "--games", "4", "--peak", "4", "--hold", "2"],
+         "--rounds", "1", "--games", "4", "--peak", "4", "--hold", "2", "--think", "1"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -44,16 +44,17 @@ def test_the_redis_servers_play_games_without_lost_or_duplicated_events():
     assert {(run["server"], run["kind"]) for run in runs} == {
         (server, kind)
         for server in ("app", "app+redis", "2 apps+redis")
-        for kind in ("moves", "connections")
+        for kind in ("moves", "paced", "connections")
     }
     assert all(run["errors"] == [] for run in runs)
-    assert all(run["moves"] == 4 * 42 for run in runs if run["kind"] == "moves")
+    assert all(run["moves"] == 4 * 42 for run in runs if run["kind"] in ("moves", "paced"))
     for run in runs:
-        if run["server"] != "app" and run["kind"] == "moves":
+        if run["server"] != "app" and run["kind"] in ("moves", "paced"):
             # Each move is one script in Redis, which appends and publishes it.
             assert run["redis_commandstats_per_move"]["evalsha"] == 1
             assert run["redis_commandstats_per_move"]["publish"] == 1
     goals = {goal["goal"]: goal["met"] for goal in report["goals"]}
     assert goals["no errors in any run"]
+    assert "2 apps+redis's p99 move latency ≤ app's + 5 ms, 4 games, 1 ms to think" in goals
     [shared] = [met for goal, met in goals.items() if goal.startswith("2 apps+redis: 2 processes")]
     assert shared
