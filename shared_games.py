@@ -82,6 +82,9 @@ TRIES = 5
 # time, so more would only cost memory and file descriptors.
 POOL_SIZE = 50
 
+# Games whose keys a renewal renews in one round trip.
+RENEWED_AT_ONCE = 16
+
 # While the storage is away, try to reach it again after 0.1 s, 0.2 s, 0.4 s…
 # up to this many seconds between attempts.
 MAX_BACKOFF = 5.0
@@ -369,13 +372,18 @@ class SharedGames:
         while True:
             await asyncio.sleep(self.renewal)
             with contextlib.suppress(RedisError, OSError):
-                async with self.redis.pipeline(transaction=False) as pipe:
-                    pipe.set(lease_key(self.app.PROCESS), "", px=self.ttl_ms)
-                    for room in self.rooms.values():
-                        pipe.pexpire(log_key(room.number), self.ttl_ms)
-                        for key in room_keys(room):
-                            pipe.pexpire(lookup_key(key), self.ttl_ms)
-                    await pipe.execute()
+                await self.redis.set(lease_key(self.app.PROCESS), "", px=self.ttl_ms)
+                rooms = list(self.rooms.values())
+                # A few games per round trip: one pipeline for every game
+                # would stall this process's moves while it's written and
+                # read: up to 30 ms with 200 games on the benchmark machine.
+                for start in range(0, len(rooms), RENEWED_AT_ONCE):
+                    async with self.redis.pipeline(transaction=False) as pipe:
+                        for room in rooms[start : start + RENEWED_AT_ONCE]:
+                            pipe.pexpire(log_key(room.number), self.ttl_ms)
+                            for key in room_keys(room):
+                                pipe.pexpire(lookup_key(key), self.ttl_ms)
+                        await pipe.execute()
                 await self.free_seats_of_dead_processes()
                 followed = {channel(game_id) for game_id in (*self.rooms, *self.loading)}
                 unused = [name for name in self.pubsub.channels if name not in followed]
