@@ -261,12 +261,13 @@ class SharedGames:
     async def send_appends(self):
         """Send the changes waiting to be committed in one round trip."""
         appends, self.appends = self.appends, []
+        arguments = [each for each, _ in appends]
         try:
-            try:
-                results = await self.run_appends([arguments for arguments, _ in appends])
-            except NoScriptError:  # Redis restarted and forgot the script
+            results = await self.run_appends(arguments)
+            # A new Redis, or one restarted, doesn't know the script yet.
+            if any(isinstance(result, NoScriptError) for result in results):
                 await self.redis.script_load(APPEND)
-                results = await self.run_appends([arguments for arguments, _ in appends])
+                results = await self.run_appends(arguments)
         except (RedisError, OSError) as exc:
             results = [exc] * len(appends)
         for (_, future), result in zip(appends, results):
@@ -282,10 +283,7 @@ class SharedGames:
         async with self.redis.pipeline(transaction=False) as pipe:
             for game_id, index, change in appends:
                 pipe.evalsha(APPEND_SHA, 1, log_key(game_id), index, change, self.ttl_ms)
-            results = await pipe.execute(raise_on_error=False)
-        if any(isinstance(result, NoScriptError) for result in results):
-            raise NoScriptError("NOSCRIPT")
-        return results
+            return await pipe.execute(raise_on_error=False)
 
     def release(self, room):
         """Let go of a room; the last connection here to leave drops the copy."""
