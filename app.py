@@ -7,9 +7,9 @@ protocol and the options.
 This file follows the websockets tutorial: the games it holds, then
 ``handler()``, which routes each connection to ``start()``, ``join()``,
 ``resume()`` or ``watch()``, which all end in ``play()``. What protects the
-server lives in hardening.py; serving the page, in page.py; the rules of the
-game, in connect4.py; with ``--redis``, games shared by several processes, in
-shared_games.py.
+server lives in server/hardening.py; serving the page, in server/page.py; the
+rules of the game, in connect4.py; with ``--redis``, games shared by several
+processes, in server/redis_games.py.
 
 """
 
@@ -32,11 +32,11 @@ from websockets.asyncio.server import broadcast, serve
 from websockets.exceptions import ConnectionClosed
 from websockets.frames import CloseCode
 
-import computer
-import page
+from computer import levels
+from computer.pool import Busy, SearchPool
 from connect4 import PLAYER1, PLAYER2, Connect4
-from hardening import LIMITS, MAX_SIZE, GameConnection, check_request, connection_slot
-from solver_pool import Busy, SearchPool
+from server import page
+from server.hardening import LIMITS, MAX_SIZE, GameConnection, check_request, connection_slot
 
 log = logging.getLogger("connect4")
 
@@ -485,8 +485,8 @@ CLOSE_REPLACED = 4000
 def computer_game(event):
     """Read the level and the person's colour from an init asking to play the computer."""
     level, player = event["computer"], event.get("player", PLAYER1)
-    if not isinstance(level, str) or level not in computer.LEVELS:
-        raise InvalidEvent(f"The computer's levels are {', '.join(computer.LEVELS)}.")
+    if not isinstance(level, str) or level not in levels.LEVELS:
+        raise InvalidEvent(f"The computer's levels are {', '.join(levels.LEVELS)}.")
     if player not in (PLAYER1, PLAYER2):
         raise InvalidEvent(f'"player" is "{PLAYER1}" or "{PLAYER2}".')
     return level, player
@@ -752,9 +752,9 @@ async def main(args):
     async with contextlib.AsyncExitStack() as servers:
         servers.callback(SEARCHES.close)  # last: searches end after the games
         if args.redis:
-            import shared_games  # only then: the default needs no Redis client
+            from server import redis_games  # only then: the default needs no Redis client
 
-            GAMES = shared_games.SharedGames(args.redis, sys.modules[__name__])
+            GAMES = redis_games.SharedGames(args.redis, sys.modules[__name__])
             await GAMES.open()
             servers.push_async_callback(GAMES.close)  # after the connections' goodbyes
         # The page first: the WebSocket server accepts pages from its port.

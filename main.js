@@ -3,13 +3,13 @@
 // This module finds the page's elements and wires the others together;
 // connect4.js draws the board.
 
-import { listenToAnalysis } from "./analysis-mode.js";
-import { listenToComputerChoice } from "./computer-game.js";
+import { listenToAnalysis } from "./page/analysis-mode.js";
+import { listenToComputerChoice } from "./page/computer-game.js";
 import { createBoard } from "./connect4.js";
-import { connectNow } from "./connection.js";
-import { createState } from "./game-state.js";
-import { listenToUser } from "./input.js";
-import { render } from "./render.js";
+import { connectNow } from "./page/connection.js";
+import { createState } from "./page/game-state.js";
+import { listenToUser } from "./page/input.js";
+import { render } from "./page/render.js";
 
 function findElements() {
   const find = (selector) => document.querySelector(selector);

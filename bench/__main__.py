@@ -4,7 +4,7 @@
   python -m bench connections --games 3000 games held open: memory per connection
   python -m bench compare                  servers side by side: medians and ratios
   python -m bench computer                 people's moves while computer players search
-  python -m bench solver                   solver.py: time to score a position's moves
+  python -m bench solver                   the solver: time to score a position's moves
 
 Servers: "app" is app.py; "floor" is bench/floor.py, websockets with app.py's
 settings and no game, the least a server can cost; "defaults" is app.py with
@@ -302,7 +302,7 @@ def parse_args(argv):
     )
     busy.add_argument("--rounds", type=int, default=3, help="rounds (default: 3)")
 
-    solver = commands.add_parser("solver", help="solver.py: time to score 7 moves, by stage")
+    solver = commands.add_parser("solver", help="the solver: time to score 7 moves, by stage")
     solver.add_argument(
         "--per-stage", type=int, default=2, help="positions per number of checkers (default: 2)"
     )

@@ -1,4 +1,4 @@
-"""Benchmark solver.py: the time to score all 7 moves, at every stage of the game.
+"""Benchmark the solver (solver/search.py): the time to score all 7 moves, at every stage of the game.
 
 Positions come from random games (seeded) where no move connects four,
 stopped after 0 to 41 checkers. Each is scored by a fresh Solver, as a
@@ -6,9 +6,9 @@ server's first request for it would be, with the opening book; and, as
 references, by the solver.py of git revision BEFORE (the solver before its
 speed work, read with `git show`) on the same positions, whose scores must
 agree, and without the book on the stages where that finishes in bounded
-time. The precomputed opening (solver_opening.txt) is loaded before timing,
+time. The precomputed opening (solver/opening.txt) is loaded before timing,
 like the book, and used by the new solver; the solver before has none. The perfect player's move (`Solver.best_moves(..., first=True)`, as
-computer.py asks for it) is timed too. Times are CPU seconds of this process:
+computer/levels.py asks for it) is timed too. Times are CPU seconds of this process:
 the machine is shared, and wall time counts other people's work too.
 
 """
@@ -95,7 +95,7 @@ def time_scores(position, book, table_size, module=None, opening=None):
 
 
 def time_best_move(position, book, table_size, opening):
-    """CPU seconds to find one best move, as computer.py's perfect player does, with a fresh solver."""
+    """CPU seconds to find one best move, as the perfect player does, with a fresh solver."""
     solver = Solver(table_size=table_size, book=book, opening=opening or False)
     columns = sorted(position.playable_columns(), key=lambda column: abs(column - 3))
     gc.collect()
@@ -187,7 +187,7 @@ def run(per_stage=3, seed=1, table_size=1 << 20 | 7, reference=True):
         + (
             f"precomputed opening: {len(opening):,} positions, loaded in {opening_seconds:.2f} s\n"
             if opening
-            else "precomputed opening: solver_opening.txt missing, not used\n"
+            else "precomputed opening: solver/opening.txt missing, not used\n"
         )
         + (
             "no reference runs" if not reference

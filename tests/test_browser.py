@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import pytest
 
 from conftest import DRAW, MS, RED_WINS, RED_WINS_DIAGONAL, YELLOW_WINS, AppProcess
-import computer
+from computer import levels
 from connect4 import COLUMNS, ROWS, Connect4
 from solver import Position
 
@@ -1325,7 +1325,7 @@ def expected_values(analysis, step):
         if score is None:
             values.append("—")
         else:
-            result, count = computer.outcome(score, step)
+            result, count = levels.outcome(score, step)
             values.append(result if result == "draw" else f"{result} in {count}")
     return values
 

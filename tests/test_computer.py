@@ -1,4 +1,4 @@
-"""Tests for computer.py: the computer player's levels and the analysis of a game.
+"""Tests for computer/levels.py: the computer player's levels and the analysis of a game.
 
 Games are played between two policies from the empty board, seeded, so that
 a failure can be replayed. "greedy" is the reference opponent: it wins when
@@ -9,7 +9,7 @@ import random
 
 import pytest
 
-import computer
+from computer import levels
 from solver import InvalidPosition, Position, Solver
 
 
@@ -45,7 +45,7 @@ def winner(columns):
 
 
 def level(name, solver=None):
-    return lambda columns, rng: computer.choose_move(columns, name, rng, solver)
+    return lambda columns, rng: levels.choose_move(columns, name, rng, solver)
 
 
 def results(red, yellow, games, seed):
@@ -75,7 +75,7 @@ def test_perfect_never_plays_a_move_worse_than_the_best(solve):
                 position.play(column)
                 columns.append(column)
         scores = solve.scores(Position.from_columns(columns))
-        move = computer.choose_move(columns, "perfect", rng, solve)
+        move = levels.choose_move(columns, "perfect", rng, solve)
         assert scores[move] == max(score for score in scores if score is not None)
 
 
@@ -101,24 +101,24 @@ def test_perfect_as_red_beats_medium(solve):
 
 def test_easy_sometimes_misses_a_win_and_medium_never_does():
     columns = [0, 1, 0, 1, 0, 1]  # red, to move, wins in column 0
-    easy = {computer.choose_move(columns, "easy", random.Random(seed)) for seed in range(40)}
-    medium = {computer.choose_move(columns, "medium", random.Random(seed)) for seed in range(40)}
+    easy = {levels.choose_move(columns, "easy", random.Random(seed)) for seed in range(40)}
+    medium = {levels.choose_move(columns, "medium", random.Random(seed)) for seed in range(40)}
     assert 0 in easy and len(easy) > 1
     assert medium == {0}
 
 
 def test_medium_blocks_and_never_hands_over_a_win():
     columns = [0, 1, 0, 1, 0]  # yellow must block column 0
-    assert {computer.choose_move(columns, "medium", random.Random(s)) for s in range(20)} == {0}
+    assert {levels.choose_move(columns, "medium", random.Random(s)) for s in range(20)} == {0}
 
 
 def test_choose_move_refuses_bad_input():
     with pytest.raises(ValueError, match="isn't a level"):
-        computer.choose_move([], "hard", random.Random(0))
+        levels.choose_move([], "hard", random.Random(0))
     with pytest.raises(ValueError, match="over"):
-        computer.choose_move([0, 1, 0, 1, 0, 1, 0], "easy", random.Random(0))
+        levels.choose_move([0, 1, 0, 1, 0, 1, 0], "easy", random.Random(0))
     with pytest.raises(InvalidPosition):
-        computer.choose_move([0] * 7, "easy", random.Random(0))
+        levels.choose_move([0] * 7, "easy", random.Random(0))
 
 
 def test_analyse_scores_every_position_of_a_game(solve):
@@ -129,7 +129,7 @@ def test_analyse_scores_every_position_of_a_game(solve):
         for seed in range(100)
         if len(columns := play_game(greedy_move, level("easy"), random.Random(seed))) < 12
     )
-    analysis = computer.analyse(game, solve)
+    analysis = levels.analyse(game, solve)
     assert len(analysis) == len(game) + 1
     assert analysis[-1] == [None] * 7
     for moves in range(len(game)):
@@ -150,4 +150,4 @@ def test_analyse_scores_every_position_of_a_game(solve):
     ],
 )
 def test_outcome_turns_a_score_into_words(score, checkers, expected):
-    assert computer.outcome(score, checkers) == expected
+    assert levels.outcome(score, checkers) == expected

@@ -1,4 +1,4 @@
-"""hardening.py: limits, floods and other sites' pages, against a real server."""
+"""server/hardening.py: limits, floods and other sites' pages, against a real server."""
 
 import asyncio
 import contextlib
@@ -11,7 +11,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 import app
-import hardening
+from server import hardening
 from conftest import MS, http_get, receive, send
 
 

@@ -16,7 +16,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 import app
-import shared_games
+from server import redis_games
 from conftest import (
     DRAW,
     MS,
@@ -338,7 +338,7 @@ def test_a_password_never_reaches_the_log(app_process, tmp_path):
 @pytest.fixture
 async def two_shared_games(redis_server, monkeypatch):
     monkeypatch.setattr(app.LIMITS, "grace", 60)
-    games = [shared_games.SharedGames(redis_server.url, app) for _ in range(2)]
+    games = [redis_games.SharedGames(redis_server.url, app) for _ in range(2)]
     for each in games:
         await each.open()
     yield games
@@ -380,7 +380,7 @@ async def test_of_two_processes_racing_the_same_move_exactly_one_commits(
                 break
             await asyncio.sleep(10 * MS)
         assert room.game.columns == copy.game.columns
-        stored = json.loads(redis_server.command("LINDEX", shared_games.log_key(room.number), "-1"))
+        stored = json.loads(redis_server.command("LINDEX", redis_games.log_key(room.number), "-1"))
         assert stored == {"type": "play", "column": room.game.columns[-1]}
         one.release(room)
         two.release(copy)

@@ -1,10 +1,10 @@
-"""Tests for solver.py, the exact Connect Four solver, and its command line.
+"""Tests for the solver (solver/), the exact Connect Four solver, and its command line.
 
 Scores are checked against references that share no code with the solver: a
 brute-force search over a plain grid (`brute_force_score`) near the end of
 the game, the opening book against the solver's own search without it, and
 the rule that a position's score is the best of its moves' scores; the
-precomputed opening (solver_opening.txt) against a fresh search. The file
+precomputed opening (solver/opening.txt) against a fresh search. The file
 tests/data/solver_positions.txt holds reference positions at every stage of
 the game; tests/data/make_solver_positions.py says how it was made.
 
@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import solver
+import solver.search
 from conftest import ROOT
 from solver import InvalidPosition, OpeningBook, OpeningScores, Position, SearchBudgetExceeded, Solver
 
@@ -337,7 +337,7 @@ def test_a_move_that_wins_at_once_scores_as_a_win(solve):
 @pytest.fixture(scope="module")
 def book():
     """The opening book from bitbully-databases, which tests require installed."""
-    book = solver.opening_book()
+    book = solver.search.opening_book()
     assert book is not None, "pip install bitbully-databases"
     return book
 
@@ -382,8 +382,8 @@ def test_the_book_leaves_out_positions_won_at_once(book):
 
 
 def test_without_the_book_the_solver_is_exact_and_says_why(book, monkeypatch, caplog):
-    monkeypatch.setattr(solver, "_book", None)
-    monkeypatch.setattr(solver, "_book_loaded", False)
+    monkeypatch.setattr(solver.search, "_book", None)
+    monkeypatch.setattr(solver.search, "_book_loaded", False)
     monkeypatch.setitem(sys.modules, "bitbully_databases", None)  # import fails
     with caplog.at_level(logging.WARNING, logger="solver"):
         bookless = Solver()
@@ -402,19 +402,19 @@ def test_an_opening_book_reads_the_files_format():
 
 
 def test_the_book_is_loaded_once(book):
-    assert solver.opening_book() is book
+    assert solver.search.opening_book() is book
     assert Solver().book is book
     assert Solver(book=False).book is None
 
 
-# The precomputed opening: solver_opening.txt.
+# The precomputed opening: solver/opening.txt.
 
 
 @pytest.fixture(scope="module")
 def opening():
-    """The precomputed opening shipped beside solver.py."""
-    opening = solver.opening_scores()
-    assert opening is not None, "solver_opening.txt is missing: python make_solver_opening.py"
+    """The precomputed opening shipped beside the solver."""
+    opening = solver.search.opening_scores()
+    assert opening is not None, "solver/opening.txt is missing: python -m solver.make_opening"
     return opening
 
 
@@ -434,19 +434,19 @@ def reachable_positions(checkers):
 
 
 def test_the_opening_covers_every_reachable_position_once_per_mirror_pair(opening):
-    positions = reachable_positions(solver.OPENING_CHECKERS)
+    positions = reachable_positions(solver.search.OPENING_CHECKERS)
     # Pons's counts of positions after 0 to 5 moves: 1, 7, 49, 238, 1,120 and 4,263.
     assert len(positions) == 1 + 7 + 49 + 238 + 1120 + 4263
     assert all(opening.score(p.current, p.mask) is not None for p in positions.values())
     pairs = {min(key, p.mirror().current + p.mirror().mask) for key, p in positions.items()}
     assert len(opening) == len(pairs) == 2863
-    assert {len(moves) for moves, _ in opening.entries} == set(range(solver.OPENING_CHECKERS + 1))
+    assert {len(moves) for moves, _ in opening.entries} == set(range(solver.search.OPENING_CHECKERS + 1))
     deeper = Position("1" * 3 + "2" * 3)  # 6 checkers: past the file's depth
     assert opening.score(deeper.current, deeper.mask) is None
 
 
 def test_the_opening_file_round_trips(opening):
-    text = solver.OPENING_FILE.read_text(encoding="ascii")
+    text = solver.search.OPENING_FILE.read_text(encoding="ascii")
     assert OpeningScores.parse(text).text() == text == opening.text()
     assert OpeningScores.parse(" 1\n4 -1\n").entries == [("", 1), ("4", -1)]
     with pytest.raises(ValueError):
@@ -459,7 +459,7 @@ def test_each_opening_score_is_the_best_of_its_moves_scores(opening):
     """Negamax's rule, over the whole file: every shallower score follows from the deeper ones."""
     for moves, score in opening.entries:
         position = Position(moves)
-        if position.moves == solver.OPENING_CHECKERS:
+        if position.moves == solver.search.OPENING_CHECKERS:
             continue
         children = [position.child(c) for c in position.playable_columns()]
         assert score == max(-opening.score(child.current, child.mask) for child in children), moves
@@ -472,7 +472,7 @@ CHEAP_OPENING_POSITIONS = ["4444", "1234", "7711"]
 
 def test_the_opening_agrees_with_a_fresh_search(opening):
     rng = random.Random(12)
-    deepest = [moves for moves, _ in opening.entries if len(moves) == solver.OPENING_CHECKERS]
+    deepest = [moves for moves, _ in opening.entries if len(moves) == solver.search.OPENING_CHECKERS]
     for moves in rng.sample(deepest, 6) + CHEAP_OPENING_POSITIONS:
         position = Position(moves)
         searched = Solver(table_size=1 << 16 | 1, opening=False).score(position)
@@ -496,9 +496,9 @@ def test_the_solver_looks_up_the_first_moves_without_searching(opening):
 
 
 def test_without_the_opening_file_the_solver_is_exact_and_says_why(opening, monkeypatch, caplog, tmp_path):
-    monkeypatch.setattr(solver, "_opening", None)
-    monkeypatch.setattr(solver, "_opening_loaded", False)
-    monkeypatch.setattr(solver, "OPENING_FILE", tmp_path / "missing.txt")
+    monkeypatch.setattr(solver.search, "_opening", None)
+    monkeypatch.setattr(solver.search, "_opening_loaded", False)
+    monkeypatch.setattr(solver.search, "OPENING_FILE", tmp_path / "missing.txt")
     with caplog.at_level(logging.WARNING, logger="solver"):
         solver_without = Solver()
         assert solver_without.opening is None
@@ -507,7 +507,7 @@ def test_without_the_opening_file_the_solver_is_exact_and_says_why(opening, monk
 
 
 def test_the_opening_is_loaded_once(opening):
-    assert solver.opening_scores() is opening
+    assert solver.search.opening_scores() is opening
     assert Solver().opening is opening
     assert Solver(opening=False).opening is None
 
@@ -517,7 +517,7 @@ def test_the_opening_is_loaded_once(opening):
 
 def run_cli(*args, stdin=""):
     return subprocess.run(
-        [sys.executable, "solver.py", *args],
+        [sys.executable, "-m", "solver", *args],
         cwd=ROOT,
         input=stdin,
         capture_output=True,
@@ -554,9 +554,9 @@ def test_the_cli_reports_invalid_positions_and_goes_on():
     assert [json.loads(line)["position"] for line in result.stdout.splitlines()] == ["121212"]
     errors = result.stderr.splitlines()
     assert errors == [
-        "solver.py: invalid position '448': '8' is not a column: columns are 1 to 7",
-        "solver.py: invalid position '4444444': move 7 is into column 4, full",
-        "solver.py: invalid position '12121212': move 8 comes after the game was won",
+        "python -m solver: invalid position '448': '8' is not a column: columns are 1 to 7",
+        "python -m solver: invalid position '4444444': move 7 is into column 4, full",
+        "python -m solver: invalid position '12121212': move 8 comes after the game was won",
     ]
 
 

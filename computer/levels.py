@@ -1,14 +1,14 @@
 """The computer player, at three levels, and the analysis of a finished game.
 
-This sits apart from solver.py because it is about playing, not solving: it
+This sits apart from the solver because it is about playing, not solving: it
 draws random numbers, and its easy and medium levels make mistakes on
-purpose, while solver.py only ever computes exact scores. A server keeps one
+purpose, while the solver only ever computes exact scores. A server keeps one
 Solver per process (`shared_solver`) and calls `choose_move` and `analyse`,
 which take the 0-based columns of `connect4.Connect4.columns`.
 
 Turning a score into words, for a page: a move's score s is from the view of
 the player making it, with `checkers` on the board before the move (see
-solver.py). s = 0 is a draw; s > 0 wins, after the player drops
+the solver). s = 0 is a draw; s > 0 wins, after the player drops
 22 - s - checkers // 2 more checkers, that move and the winning one included;
 s < 0 loses, the opponent connecting four after dropping
 22 + s - (checkers + 1) // 2 more. `outcome` does that arithmetic.

@@ -10,7 +10,7 @@ import {
   ownMoveNumber,
   resultThrownAway,
 } from "./analysis.js";
-import { PLAYER1 } from "./connect4.js";
+import { PLAYER1 } from "../connect4.js";
 import {
   SPECTATOR,
   departedPlayers,

@@ -3,7 +3,7 @@
 // each number of moves, the exact score of each of the 7 moves, following
 // Pascal Pons's convention, from the view of the player making the move.
 
-import { PLAYER1, PLAYER2 } from "./connect4.js";
+import { PLAYER1, PLAYER2 } from "../connect4.js";
 
 // Scores count the checkers a player still drops up to its win: 22 of them
 // each is the whole board, 42 cells.

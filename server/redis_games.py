@@ -47,7 +47,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.exceptions import NoScriptError, RedisError
 
-from hardening import LIMITS
+from server.hardening import LIMITS
 
 __all__ = ["SharedGames"]
 

@@ -3,7 +3,7 @@
 
 import { websocketAddress } from "./address.js";
 import { computerGameInit } from "./computer-game.js";
-import { clearBoard } from "./connect4.js";
+import { clearBoard } from "../connect4.js";
 import { handleEvent, keyOrNull, parseEvent } from "./events.js";
 import { createGame, isLost } from "./game-state.js";
 import { announce, render } from "./render.js";

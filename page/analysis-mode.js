@@ -2,7 +2,7 @@
 // stepping through its moves, and going back to the live game.
 
 import { turningPoints } from "./analysis.js";
-import { highlightWinningLine, showPosition } from "./connect4.js";
+import { highlightWinningLine, showPosition } from "../connect4.js";
 import { isAnalysing } from "./game-state.js";
 import { hasModifier, isTypingInto } from "./keys.js";
 import { announce, render } from "./render.js";

@@ -4,7 +4,7 @@ import { absoluteLink } from "./address.js";
 import { readAnalysis } from "./analysis.js";
 import { openAnalysis } from "./analysis-mode.js";
 import { settleAddress } from "./computer-game.js";
-import { PLAYER1, PLAYER2, clearBoard, highlightWinningLine, playMove } from "./connect4.js";
+import { PLAYER1, PLAYER2, clearBoard, highlightWinningLine, playMove } from "../connect4.js";
 import { PLAYERS, isBack, isOver, isPlayer, opponent, secondsHeld } from "./game-state.js";
 import { announce, render, showHint } from "./render.js";
 import { saveSeat } from "./seat.js";

@@ -3,7 +3,7 @@
 
 import { localOnlyHost } from "./address.js";
 import { renderAnalysis } from "./analysis-view.js";
-import { PLAYER1, PLAYER2 } from "./connect4.js";
+import { PLAYER1, PLAYER2 } from "../connect4.js";
 import {
   departedPlayers,
   guestColour,

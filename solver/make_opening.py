@@ -1,27 +1,27 @@
-"""Write solver_opening.txt: the exact score of every position with at most 5 checkers.
+"""Write solver/opening.txt: the exact score of every position with at most 5 checkers.
 
-  python make_solver_opening.py            # about a minute; progress on stderr
-  python make_solver_opening.py --verify   # and search the shallower ones again, as
+  python -m solver.make_opening          # about a minute; progress on stderr
+  python -m solver.make_opening --verify # and search the shallower ones again, as
                                            # the shipped file was: a minute more
 
-solver.py looks these scores up instead of searching (its "Step 11" says
+search.py looks these scores up instead of searching (its "Step 11" says
 why, and the file's format). Every position reachable in at most 5 moves is
 listed once per mirror pair; positions where a move connected four can't
 occur this early, and would be left out.
 
 How the scores are made, exactly and never guessed:
 
-1. Each position with 5 checkers is scored by solver.py's own search, with
+1. Each position with 5 checkers is scored by search.py's own search, with
    the opening book and without any precomputed opening. One Solver scores
    them all, in the file's order, so its transposition table carries over
    from one to the next (it holds bounds that are true of every position,
    so reuse never changes a score). Scores are appended to
-   solver_opening.txt.partial as they come, so an interrupted run starts
+   solver/opening.txt.partial as they come, so an interrupted run starts
    again where it stopped.
 2. Each shallower position, from 4 checkers down to the empty board, is
    scored by negamax over its moves: the best of its moves' scores, each
    the negated score of a deeper position already in the table. This runs
-   solver.py's own Solver.scores over the table so far, with a node budget
+   search.py's own Solver.scores over the table so far, with a node budget
    of 0: a position missing from the table would raise instead of being
    searched.
 3. --verify searches every position with fewer than 5 checkers again,
@@ -34,7 +34,7 @@ import os
 import sys
 import time
 
-from solver import (
+from solver.search import (
     OPENING_CHECKERS,
     OPENING_FILE,
     WIDTH,
@@ -146,7 +146,7 @@ def verify(entries, checkers):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python make_solver_opening.py", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m solver.make_opening", description=__doc__.split("\n")[0])
     parser.add_argument("--verify", action="store_true", help="search the shallower positions again")
     args = parser.parse_args(argv)
     entries = make(OPENING_CHECKERS)

@@ -2,7 +2,7 @@
 // Each connection starts again from createGame(), and the server replays
 // the game into it.
 
-import { PLAYER1, PLAYER2 } from "./connect4.js";
+import { PLAYER1, PLAYER2 } from "../connect4.js";
 
 export const PLAYERS = [PLAYER1, PLAYER2];
 export const SPECTATOR = "spectator";

@@ -28,30 +28,24 @@ __all__ = ["Page", "page_server", "lan_address", "is_loopback"]
 
 log = logging.getLogger("connect4")
 
-ROOT = Path(__file__).resolve().parent
+ROOT = Path(__file__).resolve().parent.parent  # the project's folder
 
-# The page's files, by path: nothing else is served, not app.py, not .git.
-FILES = {
-    "/": ("index.html", "text/html; charset=utf-8"),
-    "/index.html": ("index.html", "text/html; charset=utf-8"),
-    "/main.js": ("main.js", "text/javascript; charset=utf-8"),
-    "/address.js": ("address.js", "text/javascript; charset=utf-8"),
-    "/analysis-mode.js": ("analysis-mode.js", "text/javascript; charset=utf-8"),
-    "/analysis-view.js": ("analysis-view.js", "text/javascript; charset=utf-8"),
-    "/analysis.js": ("analysis.js", "text/javascript; charset=utf-8"),
-    "/computer-game.js": ("computer-game.js", "text/javascript; charset=utf-8"),
-    "/connect4.js": ("connect4.js", "text/javascript; charset=utf-8"),
-    "/connection.js": ("connection.js", "text/javascript; charset=utf-8"),
-    "/events.js": ("events.js", "text/javascript; charset=utf-8"),
-    "/game-state.js": ("game-state.js", "text/javascript; charset=utf-8"),
-    "/input.js": ("input.js", "text/javascript; charset=utf-8"),
-    "/keys.js": ("keys.js", "text/javascript; charset=utf-8"),
-    "/render.js": ("render.js", "text/javascript; charset=utf-8"),
-    "/seat.js": ("seat.js", "text/javascript; charset=utf-8"),
-    "/share.js": ("share.js", "text/javascript; charset=utf-8"),
-    "/status.js": ("status.js", "text/javascript; charset=utf-8"),
-    "/connect4.css": ("connect4.css", "text/css; charset=utf-8"),
+# The page's files: the tutorial's four at the top, and the modules that
+# main.js imports in page/. Nothing else is served: not app.py, not .git.
+PAGE_FILES = [
+    "index.html",
+    "main.js",
+    "connect4.js",
+    "connect4.css",
+    *sorted(f"page/{module.name}" for module in (ROOT / "page").glob("*.js")),
+]
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
 }
+# Request paths to the files they serve.
+FILES = {"/": "index.html"} | {f"/{name}": name for name in PAGE_FILES}
 
 HEADERS = {
     # The page runs its own files only: an injected script or style can't
@@ -98,12 +92,12 @@ class Page:
         if path not in FILES:
             response = connection.respond(http.HTTPStatus.NOT_FOUND, "Not Found\n")
         else:
-            name, content_type = FILES[path]
+            name = FILES[path]
             body = (ROOT / name).read_bytes()
             if name == "index.html":
                 body = self.configure(body, request.headers.get("Host", ""))
             headers = Headers(HEADERS)
-            headers["Content-Type"] = content_type
+            headers["Content-Type"] = CONTENT_TYPES[Path(name).suffix]
             headers["Content-Length"] = str(len(body))
             response = Response(http.HTTPStatus.OK, "OK", headers, body)
         # The query string holds the keys: it stays out of the log.

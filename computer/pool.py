@@ -20,7 +20,7 @@ import os
 import random
 import signal
 
-import computer
+from computer import levels
 from solver import Position
 
 __all__ = ["SearchPool", "Busy"]
@@ -86,14 +86,14 @@ def prepare_worker():
         os.nice(10)
     # Ctrl-C reaches every process of the terminal; the server stops the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    computer.shared_solver()
+    levels.shared_solver()
 
 
 def choose_move(columns, level, seed):
     """In a worker: the computer's move, with its own random numbers."""
-    return computer.choose_move(columns, level, random.Random(seed))
+    return levels.choose_move(columns, level, random.Random(seed))
 
 
 def scores(columns):
     """In a worker: the exact score of each move after these columns."""
-    return computer.shared_solver().scores(Position.from_columns(columns))
+    return levels.shared_solver().scores(Position.from_columns(columns))

@@ -1,7 +1,7 @@
 // What the user does: clicks, keys and buttons.
 
 import { openAnalysis } from "./analysis-mode.js";
-import { COLUMNS, focusColumn, isColumnFull, setTabStop } from "./connect4.js";
+import { COLUMNS, focusColumn, isColumnFull, setTabStop } from "../connect4.js";
 import { connectNow } from "./connection.js";
 import { hasAskedForRematch, isAnalysing, isOver, isPlayer } from "./game-state.js";
 import { hasModifier, isTypingInto } from "./keys.js";

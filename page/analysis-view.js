@@ -3,7 +3,7 @@
 // changed the result.
 
 import { bestColumns, describeValue, moveValue, moverAt, resultThrownAway } from "./analysis.js";
-import { highlightWinningLine, markBestColumns, markNextMove, showPosition } from "./connect4.js";
+import { highlightWinningLine, markBestColumns, markNextMove, showPosition } from "../connect4.js";
 import { isAnalysing } from "./game-state.js";
 import { describeAnalysisPosition } from "./status.js";
 
