@@ -20,6 +20,11 @@ CPU time and the commands it ran are counted apart:
 
   python -m bench compare --servers app app+redis "2 apps+redis" --think 250
 
+"app@REV" is app.py as it was at git revision REV, from a temporary copy:
+a change measured against the code before it, side by side in one run:
+
+  python -m bench compare --servers app app@HEAD~1
+
 --think 250 adds rounds where each player pauses 250 ms on average before
 each move: a server with time to spare, where a move's latency is its own
 and not the wait behind every other game's.
@@ -35,7 +40,7 @@ import sys
 from bench import computer_load, runs
 from bench.load import DRAW
 from bench.report import median, table
-from bench.servers import SERVERS, SHARED
+from bench.servers import SERVERS, SHARED, server_name
 
 CPU, MEMORY = "cpu_ms_per_1000_moves", "kib_per_connection"
 ROWS = {  # what each kind of run reports: label, key in its results
@@ -259,7 +264,7 @@ def parse_args(argv):
         "--timeout", type=float, default=300, help="seconds allowed for each step (default: 300)"
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    server = {"choices": list(SERVERS), "default": "app", "help": "server (default: app)"}
+    server = {"type": server_name, "default": "app", "help": "server (default: app)"}
 
     moves = commands.add_parser("moves", help="play full games at once: speed, CPU per move")
     moves.add_argument("--server", **server)
@@ -273,9 +278,10 @@ def parse_args(argv):
     both.add_argument(
         "--servers",
         nargs="+",
-        choices=list(SERVERS),
+        type=server_name,
         default=["floor", "app", "defaults"],
-        help="servers to compare (default: floor app defaults)",
+        help=f"servers to compare, of {', '.join(SERVERS)}, or app@REV: app.py at git"
+        " revision REV (default: floor app defaults)",
     )
     both.add_argument("--rounds", type=int, default=11, help="rounds at --games (default: 11)")
     both.add_argument(

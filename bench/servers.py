@@ -3,11 +3,14 @@
 import logging
 import os
 import re
+import argparse
+import io
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
@@ -40,6 +43,31 @@ SERVERS = {
 CANNED = {"floor"}
 # Servers that run with --redis: name -> how many app.py processes share one Redis.
 SHARED = {"app+redis": 1, "2 apps+redis": 2}
+
+# Besides these, "app@REV" is app.py as it was at git revision REV, run from a
+# temporary copy of that revision: old and new code measured side by side.
+EARLIER_APP = re.compile(r"app@([\w./~^-]+)")
+
+
+def server_name(name):
+    """Check a server's name on the command line: one of SERVERS, or app@REV."""
+    if name not in SERVERS and not EARLIER_APP.fullmatch(name):
+        raise argparse.ArgumentTypeError(
+            f"{name!r} isn't a server: choose from {', '.join(SERVERS)}, or app@REV"
+        )
+    return name
+
+
+def checkout(revision):
+    """A temporary directory holding the project's files as they were at a git revision."""
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", revision], cwd=ROOT, capture_output=True, check=True
+    ).stdout
+    directory = tempfile.TemporaryDirectory(prefix=f"bench-{revision}-")
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(directory.name, filter="data")
+    return directory
+
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
@@ -150,9 +178,13 @@ class Server:
     """
 
     def __init__(self, name):
-        args, env = SERVERS[name]
         self.name = name
-        self.redis = None
+        self.redis = self.checkout = None
+        if earlier := EARLIER_APP.fullmatch(name):
+            self.checkout = checkout(earlier[1])
+            (args, env), self.cwd = SERVERS["app"], Path(self.checkout.name)
+        else:
+            (args, env), self.cwd = SERVERS[name], ROOT
         self.processes, self.uris = [], []
         # The logs go to files: a pipe that nobody reads would fill and block a server.
         self.logs = []
@@ -173,7 +205,7 @@ class Server:
         self.logs.append(tempfile.TemporaryFile("w+"))
         process = subprocess.Popen(
             [sys.executable, *args, "--host", "127.0.0.1", "--port", "0"],
-            cwd=ROOT,
+            cwd=self.cwd,
             env=os.environ | env,
             stdout=subprocess.PIPE,
             stderr=self.logs[-1],
@@ -208,6 +240,8 @@ class Server:
             process.stdout.close()
         if self.redis is not None:
             self.redis.stop()
+        if self.checkout is not None:
+            self.checkout.cleanup()
 
     def errors(self):
         """Lines of the server's logs that report errors or warnings."""

@@ -58,3 +58,33 @@ def test_the_redis_servers_play_games_without_lost_or_duplicated_events():
     assert "2 apps+redis's p99 move latency ≤ app's + 5 ms, 4 games, 1 ms to think" in goals
     [shared] = [met for goal, met in goals.items() if goal.startswith("2 apps+redis: 2 processes")]
     assert shared
+
+
+def test_an_earlier_revision_of_app_runs_beside_the_current_one():
+    # The last commit before the files moved into folders.
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", "--json", "--timeout", "20", "compare",
+         "--servers", "app", "app@5474603",
+         "--rounds", "1", "--games", "2", "--peak", "2", "--hold", "2"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    runs = json.loads(result.stdout)["runs"]
+    assert {run["server"] for run in runs} == {"app", "app@5474603"}
+    assert all(run["errors"] == [] for run in runs)
+    assert all(run["moves"] == 2 * 42 for run in runs if run["kind"] == "moves")
+
+
+def test_a_server_that_does_not_exist_is_refused_with_the_choices():
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", "compare", "--servers", "app", "nginx"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "'nginx' isn't a server" in result.stderr and "app@REV" in result.stderr
