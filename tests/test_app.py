@@ -574,10 +574,26 @@ async def test_a_token_never_reaches_anyone_else(client, grace):
     spectator = await client()
     await send(spectator, type="init", watch=red_init["watch"])
     heard = {red: [], yellow: [], spectator: []}
-    for websocket in heard:
-        with contextlib.suppress(TimeoutError):
-            while True:
-                heard[websocket].append(await asyncio.wait_for(websocket.recv(), 0.1))
+
+    async def hear(event_type, count):
+        """Read each connection's messages until it has heard count events of a type."""
+        for websocket, messages in heard.items():
+            while sum(json.loads(message)["type"] == event_type for message in messages) < count:
+                messages.append(await asyncio.wait_for(websocket.recv(), 2000 * MS))
+
+    # A whole game, then a rematch: every kind of event that a game sends,
+    # the new init events included.
+    for index, column in enumerate(RED_WINS):
+        await send(yellow if index % 2 else red, type="play", column=column)
+        await hear("play", index + 1)
+    await hear("win", 1)
+    await send(red, type="rematch")
+    await send(yellow, type="rematch")
+    await hear("reset", 1)
+    for messages in heard.values():
+        types = [json.loads(message)["type"] for message in messages]
+        assert types.count("play") == len(RED_WINS) and types.count("rematch") == 2, types
+    assert red_init["token"] in "".join(heard[red])  # its own, in its new init
     assert yellow_init["token"] not in "".join(heard[red])
     assert red_init["token"] not in "".join(heard[yellow])
     assert not any("token" in message for message in heard[spectator])
