@@ -35,18 +35,21 @@ class Busy(Exception):
 class SearchPool:
     """Worker processes that choose computer moves and analyse games."""
 
-    def __init__(self, workers=None, queue=64):
+    def __init__(self, workers=None, queue=64, seed=None):
         self.workers = workers or max(1, min(4, os.cpu_count() or 1))
         # Searches running or waiting. A computer game waits for one search at
         # a time, so their number is bounded by the number of games; an
         # analysis is refused once this many wait.
         self.pending = 0
         self.max_pending = self.workers * queue
+        # Each computer move gets its own seed from here: seeded, the pool
+        # makes a computer's games repeatable.
+        self.seeds = random.Random(seed)
         self.executor = None
 
     async def choose_move(self, columns, level):
         """The computer's move, at that level, in the game after these columns."""
-        return await self.run(choose_move, list(columns), level, random.getrandbits(64))
+        return await self.run(choose_move, list(columns), level, self.seeds.getrandbits(64))
 
     async def analyse(self, columns):
         """The scores of every move at every position of a finished game."""

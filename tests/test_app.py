@@ -873,7 +873,10 @@ def greedy(rng):
     return choose
 
 
-async def test_the_easy_level_mostly_loses_to_a_greedy_player(client):
+async def test_the_easy_level_mostly_loses_to_a_greedy_player(client, monkeypatch):
+    # Both players' random numbers are seeded: the games, and so the result,
+    # are the same at every run, not a draw with odds of failing.
+    monkeypatch.setattr(app.SEARCHES, "seeds", random.Random(4))
     rng = random.Random(4)
     results = []
     for _ in range(10):
@@ -987,3 +990,21 @@ async def test_no_analysis_before_the_game_is_over(game):
     await send(game.red, type="analyse")
     event = await receive(game.red)
     assert event["type"] == "error" and event["reason"] == "analysis"
+
+
+async def test_a_busy_pool_refuses_the_analysis_until_it_has_room_again(game, monkeypatch):
+    await game.play_all(RED_WINS)
+    for websocket in game.everyone:
+        await receive(websocket)  # win
+    # As if every place in the pool's queue were taken by other games' searches.
+    monkeypatch.setattr(app.SEARCHES, "max_pending", 0)
+    await send(game.red, type="analyse")
+    assert await receive(game.red) == {
+        "type": "error",
+        "message": "The server is busy analysing other games. Try again in a moment.",
+        "reason": "analysis",
+    }
+    monkeypatch.undo()
+    await send(game.red, type="analyse")
+    analysis = await receive(game.red, timeout=SEARCH)
+    assert analysis["type"] == "analysis" and analysis["columns"] == RED_WINS
