@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-from conftest import ROOT, require_redis_server
+from conftest import MS, ROOT, require_redis_server
 
 
 def test_a_tiny_comparison_runs_without_errors():
@@ -14,7 +14,7 @@ def test_a_tiny_comparison_runs_without_errors():
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=60_000 * MS,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     runs = json.loads(result.stdout)["runs"]
@@ -36,7 +36,7 @@ def test_the_redis_servers_play_games_without_lost_or_duplicated_events():
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=60_000 * MS,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
@@ -69,7 +69,7 @@ def test_an_earlier_revision_of_app_runs_beside_the_current_one():
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=60_000 * MS,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     runs = json.loads(result.stdout)["runs"]
@@ -84,7 +84,7 @@ def test_a_server_that_does_not_exist_is_refused_with_the_choices():
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=60_000 * MS,
     )  # fmt: skip
     assert result.returncode == 2
     assert "'nginx' isn't a server" in result.stderr and "app@REV" in result.stderr

@@ -54,7 +54,7 @@ from websockets.exceptions import ConnectionClosed
 
 import app
 from connect4 import COLUMNS, PLAYER1, PLAYER2, ROWS, Connect4
-from conftest import DRAW, RED_WINS, receive, send
+from conftest import DRAW, MS, RED_WINS, receive, send
 
 # A client sends at most this many messages outside a flood, which keeps it
 # under the server's burst allowance however fast an example runs.
@@ -223,7 +223,7 @@ class FuzzRun:
         """The client in a slot, connecting a new one if there's none or it's done."""
         client = self.slots.get(slot)
         if client is None or client.done:
-            client = Client(await connect(self.uri, open_timeout=5, close_timeout=2))
+            client = Client(await connect(self.uri, open_timeout=5000 * MS, close_timeout=2000 * MS))
             client.reader = asyncio.create_task(self.read(client))
             self.slots[slot] = client
             self.clients.append(client)
@@ -267,7 +267,7 @@ class FuzzRun:
         client.heard.clear()
         if await self.send(client, message):
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(client.heard.wait(), 0.5)
+                await asyncio.wait_for(client.heard.wait(), 500 * MS)
 
     def heard_of(self, index, field, unknown):
         """A key of a game heard of, chosen by index, or unknown if none was heard."""
@@ -329,7 +329,7 @@ class FuzzRun:
             for _ in range(FLOOD):
                 await client.websocket.send('{"type": "play", "column": 0}')
         # The server's answer comes before anything else happens, a shutdown say.
-        await asyncio.wait([client.reader], timeout=2)
+        await asyncio.wait([client.reader], timeout=2000 * MS)
 
     async def close(self, slot):
         client = await self.client(slot)
@@ -438,7 +438,7 @@ def label_coverage(run):
         hypothesis.event("a seat was taken over")
 
 
-async def handlers_returned(handlers, timeout=5):
+async def handlers_returned(handlers, timeout=5000 * MS):
     """Wait until these connection handlers have returned, having left their games."""
     if handlers:
         await asyncio.wait(handlers, timeout=timeout)
@@ -462,7 +462,7 @@ def fresh_games():
 
 async def fuzz(steps, shutdown_with_clients):
     """Run an example's steps against a fresh server, then check what everyone heard."""
-    async with asyncio.timeout(30):
+    async with asyncio.timeout(30_000 * MS):
         async with app.websocket_server("127.0.0.1", 0, close_timeout=FUZZ_CLOSE_TIMEOUT) as server:
             host, port = server.sockets[0].getsockname()[:2]
             run = FuzzRun(f"ws://{host}:{port}/")
@@ -518,7 +518,7 @@ async def test_a_flooding_connection_is_released_at_once(server, uri):
     await run.flood(slot=0)
     assert run.clients[0].websocket.close_code == POLICY_VIOLATION
     # The server said all it had to: it needn't wait for the client, nor read the flood.
-    await handlers_returned(set(server.handler_tasks), timeout=1)
+    await handlers_returned(set(server.handler_tasks), timeout=1000 * MS)
     assert not server.handler_tasks, "the server holds a connection it failed for close_timeout"
 
 

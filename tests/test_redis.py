@@ -141,7 +141,7 @@ async def test_a_seat_taken_over_on_another_process_closes_the_old_connection(sh
 
 
 async def test_a_killed_process_loses_nothing(shared_app):
-    one, two = shared_app("--grace", "60"), shared_app("--grace", "60")
+    one, two = shared_app("--grace", f"{60_000 * MS}"), shared_app("--grace", f"{60_000 * MS}")
     red, yellow, init, _ = await start_game(one.uri, two.uri)
     await play_moves(red, yellow, RED_WINS[:4])
     one.process.send_signal(signal.SIGKILL)
@@ -157,7 +157,7 @@ async def test_a_killed_process_loses_nothing(shared_app):
 
 
 async def test_restarting_every_process_keeps_the_game(shared_app):
-    one, two = shared_app("--grace", "60"), shared_app("--grace", "60")
+    one, two = shared_app("--grace", f"{60_000 * MS}"), shared_app("--grace", f"{60_000 * MS}")
     red, yellow, init, yellow_init = await start_game(one.uri, two.uri)
     await play_moves(red, yellow, DRAW[:10])
     for process in (one, two):
@@ -166,7 +166,7 @@ async def test_restarting_every_process_keeps_the_game(shared_app):
     with pytest.raises(ConnectionClosed):
         await red.recv()
     assert red.close_code == 1001
-    three, four = shared_app("--grace", "60"), shared_app("--grace", "60")
+    three, four = shared_app("--grace", f"{60_000 * MS}"), shared_app("--grace", f"{60_000 * MS}")
     red, event = await open_game(three.uri, token=init["token"])
     assert event["player"] == "red"
     yellow, event = await open_game(four.uri, token=yellow_init["token"])
@@ -179,7 +179,7 @@ async def test_restarting_every_process_keeps_the_game(shared_app):
 
 
 async def test_a_redis_outage_sends_clients_away_and_the_game_goes_on(shared_app, redis_server):
-    one, two = shared_app("--grace", "60"), shared_app("--grace", "60")
+    one, two = shared_app("--grace", f"{60_000 * MS}"), shared_app("--grace", f"{60_000 * MS}")
     red, yellow, init, yellow_init = await start_game(one.uri, two.uri)
     await play_moves(red, yellow, RED_WINS[:3])
     redis_server.stop()
@@ -218,7 +218,7 @@ async def test_a_redis_outage_sends_clients_away_and_the_game_goes_on(shared_app
 
 
 async def test_a_game_nobody_comes_back_to_leaves_no_key_in_redis(shared_app, redis_server):
-    one, two = shared_app("--grace", "0.2"), shared_app("--grace", "0.2")
+    one, two = shared_app("--grace", f"{200 * MS}"), shared_app("--grace", f"{200 * MS}")
     red, yellow, init, _ = await start_game(one.uri, two.uri)
     await play_moves(red, yellow, [3, 3])
     games_keys = functools.partial(redis_server.command, "--scan", "--pattern", "c4:[{k]*")
@@ -240,7 +240,7 @@ async def test_a_game_nobody_comes_back_to_leaves_no_key_in_redis(shared_app, re
 
 
 async def test_the_seat_of_a_killed_process_player_is_freed_for_the_join_link(shared_app):
-    one, two = shared_app("--grace", "0.5"), shared_app("--grace", "0.5")
+    one, two = shared_app("--grace", f"{500 * MS}"), shared_app("--grace", f"{500 * MS}")
     red, yellow, init, _ = await start_game(one.uri, two.uri)
     two.process.send_signal(signal.SIGKILL)
     two.process.wait()
@@ -248,7 +248,7 @@ async def test_the_seat_of_a_killed_process_player_is_freed_for_the_join_link(sh
     assert await receive(red, timeout=5000 * MS) == {
         "type": "left",
         "player": "yellow",
-        "grace": 0.5,
+        "grace": 500 * MS,
     }
     await asyncio.sleep(600 * MS)
     newcomer, event = await open_game(one.uri, join=init["join"])
@@ -266,10 +266,10 @@ async def test_keys_and_tokens_are_stored_as_hashes_only(shared_app, redis_serve
 
 async def test_a_computer_game_goes_on_when_its_process_dies_mid_search(app_process, redis_server):
     slow = app_process(
-        "--no-http", "--redis", redis_server.url, "--grace", "60", "--computer-delay", "5"
+        "--no-http", "--redis", redis_server.url, "--grace", f"{60_000 * MS}", "--computer-delay", "5"
     )
     other = app_process(
-        "--no-http", "--redis", redis_server.url, "--grace", "60", "--computer-delay", "0"
+        "--no-http", "--redis", redis_server.url, "--grace", f"{60_000 * MS}", "--computer-delay", "0"
     )
     person, init = await open_game(slow.uri, computer="easy")
     await receive(person)  # the computer is seated
@@ -303,7 +303,7 @@ def test_redis_unreachable_at_start_is_one_clear_line_and_no_password(tmp_path):
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=30,
+        timeout=30_000 * MS,
     )
     assert result.returncode == 1
     assert result.stderr.startswith("app.py: can't reach Redis at redis://:***@127.0.0.1:")
@@ -420,7 +420,7 @@ def test_sharing_ports_without_redis_is_refused():
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=30,
+        timeout=30_000 * MS,
     )
     assert result.returncode == 2
     assert "--reuse-port needs --redis" in result.stderr
@@ -530,7 +530,7 @@ async def test_games_opened_while_processes_renew_their_keys_all_start(shared_ap
     # A short grace period renews every 0.2 s. A renewal used to drop the
     # channel of a game still being created, so its host's process never
     # heard the guest arrive: red waited for "joined" forever.
-    one, two = shared_app("--grace", "0.8"), shared_app("--grace", "0.8")
+    one, two = shared_app("--grace", f"{800 * MS}"), shared_app("--grace", f"{800 * MS}")
     for _ in range(3):
         reds = await asyncio.gather(*[open_game(one.uri) for _ in range(100)])
         yellows = await asyncio.gather(

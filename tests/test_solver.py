@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import solver.search
-from conftest import ROOT
+from conftest import MS, ROOT
 from solver import InvalidPosition, OpeningBook, OpeningScores, Position, SearchBudgetExceeded, Solver
 
 COLUMNS, ROWS = 7, 6
@@ -522,7 +522,7 @@ def run_cli(*args, stdin=""):
         input=stdin,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=60_000 * MS,
     )
 
 
