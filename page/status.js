@@ -5,7 +5,6 @@
 import {
   describeValue,
   moveValue,
-  moverAt,
   ordinal,
   ownMoveNumber,
   resultThrownAway,
@@ -28,6 +27,7 @@ import {
   rematchRequests,
   secondsHeld,
 } from "./game-state.js";
+import { playerOfMove } from "./rules.js";
 
 function capitalize(word) {
   return word.charAt(0).toUpperCase() + word.slice(1);
@@ -333,17 +333,17 @@ function describeAnalysisStep(state) {
   const lost = resultThrownAway(analysis, step);
   const played = lost === null ? describeValue(moveValue(analysis.scores[step][column], step)) : `threw away a ${lost}`;
   return {
-    headline: `${possessive(state, moverAt(step))} ${ordinal(ownMoveNumber(step))} move`,
+    headline: `${possessive(state, playerOfMove(step))} ${ordinal(ownMoveNumber(step))} move`,
     detail: state.hint ?? `Played column ${column + 1}: ${played}.`,
     hint: state.hint !== null || lost !== null,
-    colour: moverAt(step),
+    colour: playerOfMove(step),
   };
 }
 
 // "Red's 7th move threw away a win": a move whose result had another sign
 // than the best move's.
 export function describeTurningPoint(state, { step, lost }) {
-  return `${possessive(state, moverAt(step))} ${ordinal(ownMoveNumber(step))} move threw away a ${lost}`;
+  return `${possessive(state, playerOfMove(step))} ${ordinal(ownMoveNumber(step))} move threw away a ${lost}`;
 }
 
 // Where the analysis is, for the counter between its arrows.
