@@ -6,7 +6,6 @@ import { connectNow, send } from "./connection.js";
 import { hasAskedForRematch, isAnalysing, isOver, isPlayer } from "./game-state.js";
 import { hasModifier, isTypingInto } from "./keys.js";
 import { announce, render, showHint } from "./render.js";
-import { isColumnFull } from "./rules.js";
 import { forgetSeat, startNewGame } from "./seat.js";
 import { copyLink, shareLink } from "./share.js";
 import { explainRefusedMove } from "./status.js";
@@ -15,7 +14,7 @@ import { explainRefusedMove } from "./status.js";
 // the server, which judges it and explains a refusal.
 function playColumn(page, column) {
   const { state } = page;
-  const hint = explainRefusedMove(state, isColumnFull(state.columns, column));
+  const hint = explainRefusedMove(state, column);
   if (hint !== null) {
     showHint(page, hint);
   } else if (isPlayer(state.me)) {

@@ -27,7 +27,7 @@ import {
   rematchRequests,
   secondsHeld,
 } from "./game-state.js";
-import { playerOfMove } from "./rules.js";
+import { isColumnFull, playerOfMove } from "./rules.js";
 
 function capitalize(word) {
   return word.charAt(0).toUpperCase() + word.slice(1);
@@ -255,9 +255,9 @@ export function describeForTitle(state) {
   return isMyTurn(state) ? "Your turn" : "";
 }
 
-// Why a click on the board did nothing, or null if the move should go to the
+// Why a click on column did nothing, or null if the move should go to the
 // server, which judges it.
-export function explainRefusedMove(state, columnIsFull) {
+export function explainRefusedMove(state, column) {
   if (isLost(state)) {
     return null;
   }
@@ -284,7 +284,7 @@ export function explainRefusedMove(state, columnIsFull) {
   if (player !== state.me) {
     return isGuestAwaited(state) ? "Your friend hasn't joined yet." : `It's ${player}'s turn.`;
   }
-  return columnIsFull ? "That column is full." : null;
+  return isColumnFull(state.columns, column) ? "That column is full." : null;
 }
 
 // Screen readers hear these through the page's live region.
