@@ -1,11 +1,12 @@
-// Drawing the Connect Four board. This module knows nothing about the network
-// or whose turn it is: it only turns moves into checkers on the page, and
-// reads the board back to find four in a row.
+// Drawing the Connect Four board. This module knows nothing about the network,
+// whose turn it is or the rules: it only turns moves into checkers on the
+// page, and marks the cells and columns it is told to (page/rules.js finds
+// them from the moves).
 
 export const PLAYER1 = "red";
 export const PLAYER2 = "yellow";
 export const COLUMNS = 7;
-const ROWS = 6;
+export const ROWS = 6;
 
 const CELL_STATES = ["empty", PLAYER1, PLAYER2];
 
@@ -85,29 +86,15 @@ export function playMove(boardElement, player, column, row) {
   updateColumnLabel(boardElement, column);
 }
 
-function cellOwner(boardElement, column, row) {
-  const cellElement = cellElementAt(boardElement, column, row);
-  if (cellElement === null) {
-    return null;
-  }
-  return CELL_STATES.find((state) => cellElement.classList.contains(state));
-}
-
-// The checkers in a column, from the bottom up.
+// The checkers drawn in a column, from the bottom up.
 function checkersIn(boardElement, column) {
-  const checkers = [];
-  for (let row = 0; row < ROWS; row++) {
-    const owner = cellOwner(boardElement, column, row);
-    if (owner === "empty") {
-      break;
-    }
-    checkers.push(owner);
-  }
-  return checkers;
+  const cells = Array.from(columnElementAt(boardElement, column).children).reverse();
+  const owners = cells.map((cellElement) => CELL_STATES.find((state) => cellElement.classList.contains(state)));
+  return owners.filter((owner) => owner !== "empty");
 }
 
-// Screen reader users can't see the board, so each column says what is in
-// it, bottom first, as a checker lands: "Column 4: red, yellow; 4 free".
+// Screen reader users can't see the board, so each column says what is drawn
+// in it, bottom first, as a checker lands: "Column 4: red, yellow; 4 free".
 function updateColumnLabel(boardElement, column) {
   const checkers = checkersIn(boardElement, column);
   const free = ROWS - checkers.length;
@@ -116,10 +103,6 @@ function updateColumnLabel(boardElement, column) {
     label = `Column ${column + 1}: ${checkers.join(", ")}; ${free === 0 ? "full" : `${free} free`}`;
   }
   columnElementAt(boardElement, column).setAttribute("aria-label", label);
-}
-
-export function isColumnFull(boardElement, column) {
-  return checkersIn(boardElement, column).length === ROWS;
 }
 
 export function clearBoard(boardElement) {
@@ -135,15 +118,14 @@ export function clearBoard(boardElement) {
   }
 }
 
-// Show the position after these columns were played, red first, all at
-// once: redrawing a game isn't playing it, so no checker falls.
-export function showPosition(boardElement, columns) {
+// Show a position, its moves given as { player, column, row }, all at once:
+// redrawing a game isn't playing it, so no checker falls.
+export function showPosition(boardElement, moves) {
   clearBoard(boardElement);
-  columns.forEach((column, index) => {
-    const row = checkersIn(boardElement, column).length;
-    playMove(boardElement, index % 2 === 0 ? PLAYER1 : PLAYER2, column, row);
+  for (const { player, column, row } of moves) {
+    playMove(boardElement, player, column, row);
     cellElementAt(boardElement, column, row).classList.add("placed");
-  });
+  }
 }
 
 // An analysis points at the best moves of the position shown.
@@ -154,39 +136,22 @@ export function markBestColumns(boardElement, columns) {
 }
 
 // ...and shows, faintly, where the move played from it landed, in the colour
-// of its player (null: no move).
-export function markNextMove(boardElement, player, column) {
+// of its player: move is { player, column, row }, or null for no move.
+export function markNextMove(boardElement, move) {
   for (const previous of boardElement.querySelectorAll(".cell.next")) {
     previous.classList.remove("next");
     delete previous.dataset.next;
   }
-  const cellElement =
-    column === null ? null : cellElementAt(boardElement, column, checkersIn(boardElement, column).length);
+  const cellElement = move === null ? null : cellElementAt(boardElement, move.column, move.row);
   if (cellElement !== null) {
     cellElement.classList.add("next");
-    cellElement.dataset.next = player;
+    cellElement.dataset.next = move.player;
   }
 }
 
-// The server only says who won, not where; finding the four again lets the
-// page point at them. Returns the first line found, as [column, row] pairs.
-function findWinningLine(boardElement, player) {
-  const directions = [[1, 0], [0, 1], [1, 1], [1, -1]];
-  for (let column = 0; column < COLUMNS; column++) {
-    for (let row = 0; row < ROWS; row++) {
-      for (const [dc, dr] of directions) {
-        const line = [0, 1, 2, 3].map((step) => [column + step * dc, row + step * dr]);
-        if (line.every(([c, r]) => cellOwner(boardElement, c, r) === player)) {
-          return line;
-        }
-      }
-    }
-  }
-  return [];
-}
-
-export function highlightWinningLine(boardElement, player) {
-  for (const [column, row] of findWinningLine(boardElement, player)) {
+// Point at the four in a row, given as [column, row] pairs.
+export function highlightWinningLine(boardElement, line) {
+  for (const [column, row] of line) {
     cellElementAt(boardElement, column, row).classList.add("winning");
   }
 }

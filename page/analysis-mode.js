@@ -2,7 +2,7 @@
 // stepping through its moves, and going back to the live game.
 
 import { turningPoints } from "./analysis.js";
-import { highlightWinningLine, showPosition } from "../connect4.js";
+import { showGame } from "./analysis-view.js";
 import { isAnalysing } from "./game-state.js";
 import { hasModifier, isTypingInto } from "./keys.js";
 import { announce, render } from "./render.js";
@@ -58,10 +58,7 @@ function showStep(page, step) {
 function closeAnalysis(page) {
   const { state, elements } = page;
   state.analysisStep = null;
-  showPosition(elements.board, state.columns);
-  if (state.winner !== null) {
-    highlightWinningLine(elements.board, state.winner);
-  }
+  showGame(elements.board, state.columns, state.winner);
   render(page);
   announce(page, "Back to the game.");
   elements.status.querySelector('button[data-action="analyse"]')?.focus();

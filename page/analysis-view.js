@@ -2,9 +2,10 @@
 // move from it under the board, where the step is, and the moves that
 // changed the result.
 
-import { bestColumns, describeValue, moveValue, moverAt, resultThrownAway } from "./analysis.js";
+import { bestColumns, describeValue, moveValue, resultThrownAway } from "./analysis.js";
 import { highlightWinningLine, markBestColumns, markNextMove, showPosition } from "../connect4.js";
 import { isAnalysing } from "./game-state.js";
+import { placeMoves, winningLine } from "./rules.js";
 import { describeAnalysisPosition } from "./status.js";
 
 function hiddenText(text) {
@@ -82,6 +83,14 @@ function renderTurningPoints(list, step) {
   }
 }
 
+// The position after these columns were played, and the winner's four, if any.
+export function showGame(board, columns, winner) {
+  showPosition(board, placeMoves(columns));
+  if (winner !== null) {
+    highlightWinningLine(board, winningLine(columns, winner));
+  }
+}
+
 export function renderAnalysis(page) {
   const { elements, state } = page;
   const analysing = isAnalysing(state);
@@ -91,12 +100,10 @@ export function renderAnalysis(page) {
     return;
   }
   const { analysis, analysisStep: step } = state;
-  showPosition(elements.board, analysis.columns.slice(0, step));
-  if (step === analysis.columns.length && state.winner !== null) {
-    highlightWinningLine(elements.board, state.winner);
-  }
+  const moves = placeMoves(analysis.columns);
+  showGame(elements.board, analysis.columns.slice(0, step), step === moves.length ? state.winner : null);
   markBestColumns(elements.board, bestColumns(analysis.scores[step]));
-  markNextMove(elements.board, moverAt(step), analysis.columns[step] ?? null);
+  markNextMove(elements.board, moves[step] ?? null);
   renderColumnValues(elements.columnValues, analysis, step);
   renderStepButtons(elements, state);
   renderTurningPoints(elements.turningPoints, step);

@@ -3,8 +3,6 @@
 // each number of moves, the exact score of each of the 7 moves, following
 // Pascal Pons's convention, from the view of the player making the move.
 
-import { PLAYER1, PLAYER2 } from "../connect4.js";
-
 // Scores count the checkers a player still drops up to its win: 22 of them
 // each is the whole board, 42 cells.
 const CHECKERS_EACH = 22;
@@ -20,11 +18,6 @@ export function readAnalysis(event) {
     scores.length === columns.length + 1 &&
     scores.every((row) => Array.isArray(row) && row.length === 7 && row.every(isScore));
   return valid ? { columns, scores } : null;
-}
-
-// Red moves first, so the player to move alternates from red.
-export function moverAt(step) {
-  return step % 2 === 0 ? PLAYER1 : PLAYER2;
 }
 
 // A player's own count of moves: the game's moves 0 and 1 are each player's 1st.

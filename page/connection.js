@@ -1,10 +1,10 @@
 // The connection: one at a time, another whenever it drops, unless the
-// server says that retrying is pointless.
+// server says that retrying is pointless. This module alone holds the
+// socket: the others send through send(), and events.js reads what comes.
 
 import { websocketAddress } from "./address.js";
 import { computerGameInit } from "./computer-game.js";
-import { clearBoard } from "../connect4.js";
-import { handleEvent, keyOrNull, parseEvent } from "./events.js";
+import { handleEvent, parseEvent } from "./events.js";
 import { createGame, isLost } from "./game-state.js";
 import { announce, render } from "./render.js";
 import { forgetSeat, loadSeat } from "./seat.js";
@@ -59,7 +59,7 @@ function retryLater(page, problem) {
   setProblem(page, "waiting", problem);
 }
 
-function onOpen(page, socket) {
+function onOpen(page) {
   const { state, query } = page;
   // The server replays the game from the start: forget what we knew.
   // The board stays until the server lets us back in: a game that is gone
@@ -69,7 +69,7 @@ function onOpen(page, socket) {
   state.resuming = token !== null;
   state.connection = "open";
   state.problem = null;
-  socket.send(JSON.stringify(initMessage(query, token)));
+  send(page, initMessage(query, token));
   render(page);
 }
 
@@ -80,29 +80,14 @@ function onMessage(page, socket, data) {
   if (event === null) {
     return;
   }
-  if (event.type === "error" && event.reason === "unavailable") {
-    // The server lost its storage for a moment; it closes with 1013 next.
-    page.unavailable = true;
-    return;
-  }
-  if (event.type === "error" && !state.inGame) {
+  handleEvent(page, event);
+  if (state.refusal !== null) {
     // The server refused our init; its reason shows once we closed.
-    state.refusal = {
-      message: keyOrNull(event.message) ?? "The server refused to open this game.",
-      reason: event.reason,
-    };
     socket.close(1000);
-    return;
-  }
-  if (event.type !== "error" && !state.inGame) {
-    clearBoard(page.elements.board);
-  }
-  if (event.type !== "error") {
-    state.inGame = true;
-    state.everInGame = true;
+  } else if (state.inGame) {
+    // Back in: the next drop starts again from the shortest wait.
     page.failures = 0;
   }
-  handleEvent(page, event);
 }
 
 function onRefused(page) {
@@ -123,8 +108,7 @@ function onClose(page, wasOpen, { code, reason }) {
   if (code === CLOSE_TRY_AGAIN_LATER) {
     // The server was full before it even read our init, or lost its games'
     // storage for a moment: either way, it asks us to come back.
-    retryLater(page, page.unavailable ? "unavailable" : "full");
-    page.unavailable = false;
+    retryLater(page, page.state.unavailable ? "unavailable" : "full");
   } else if (page.state.refusal !== null) {
     onRefused(page);
   } else if (code === CLOSE_REPLACED) {
@@ -168,13 +152,22 @@ export function connectNow(page) {
   listenToSocket(page, socket);
 }
 
+// Send event to the server, if connected; say whether it went.
+export function send(page, event) {
+  if (page.socket === null || page.socket.readyState !== WebSocket.OPEN) {
+    return false;
+  }
+  page.socket.send(JSON.stringify(event));
+  return true;
+}
+
 // Events of a connection that was replaced by a newer one are stale.
 function listenToSocket(page, socket) {
   let wasOpen = false;
   socket.addEventListener("open", () => {
     if (socket === page.socket) {
       wasOpen = true;
-      onOpen(page, socket);
+      onOpen(page);
     }
   });
   socket.addEventListener("message", ({ data }) => {

@@ -1,4 +1,5 @@
-// Events from the server, one handler per type.
+// Events from the server, one handler per type: this module alone reads
+// what the server says, and keeps it in the state.
 
 import { absoluteLink } from "./address.js";
 import { readAnalysis } from "./analysis.js";
@@ -7,6 +8,7 @@ import { settleAddress } from "./computer-game.js";
 import { PLAYER1, PLAYER2, clearBoard, highlightWinningLine, playMove } from "../connect4.js";
 import { PLAYERS, isBack, isOver, isPlayer, opponent, secondsHeld } from "./game-state.js";
 import { announce, render, showHint } from "./render.js";
+import { winningLine } from "./rules.js";
 import { saveSeat } from "./seat.js";
 import {
   asSentence,
@@ -100,7 +102,8 @@ function onWin(page, event) {
   // The server counts too, and says so at the next reset.
   state.score[event.player] += 1;
   gameMoved(state);
-  highlightWinningLine(page.elements.board, event.player);
+  // The server says who won, not where: the moves say where.
+  highlightWinningLine(page.elements.board, winningLine(state.columns, event.player));
   announce(page, asSentence(describeResult(state)), { after: true });
 }
 
@@ -192,7 +195,22 @@ function onAnalysis(page, event) {
   }
 }
 
+// Before the server accepted our init, an error refuses it: the connection
+// closes and the page says why. After, it refuses one request.
 function onError(page, event) {
+  const { state } = page;
+  if (event.reason === "unavailable") {
+    // The server lost its storage for a moment; it closes with 1013 next.
+    state.unavailable = true;
+    return false;
+  }
+  if (!state.inGame) {
+    state.refusal = {
+      message: keyOrNull(event.message) ?? "The server refused to open this game.",
+      reason: event.reason,
+    };
+    return false;
+  }
   // A refused request is no longer pending.
   if (event.reason === "analysis") {
     // The server's words are too long for the status line.
@@ -220,7 +238,21 @@ const EVENT_HANDLERS = {
 // Events that are about one player, and mean nothing without a valid one.
 const PLAYER_EVENTS = new Set(["win", "joined", "left", "rematch"]);
 
+// The server accepted our init: any event but an error says so. It replays
+// the game from the start, over the last position shown until then.
+function enterGame(page) {
+  const { state } = page;
+  if (!state.inGame) {
+    clearBoard(page.elements.board);
+  }
+  state.inGame = true;
+  state.everInGame = true;
+}
+
 export function handleEvent(page, event) {
+  if (event.type !== "error") {
+    enterGame(page);
+  }
   const handler = Object.hasOwn(EVENT_HANDLERS, event.type) ? EVENT_HANDLERS[event.type] : null;
   if (handler === null) {
     console.warn("Ignoring an event of unknown type:", event);
@@ -230,7 +262,8 @@ export function handleEvent(page, event) {
     console.warn(`Ignoring a ${event.type} event without a player:`, event);
     return;
   }
-  // A handler returns false when it ignored a malformed event.
+  // A handler returns false when it changed nothing to show: it ignored a
+  // malformed event, or the connection is about to close.
   if (handler(page, event) !== false) {
     render(page);
   }

@@ -3,6 +3,7 @@
 // the game into it.
 
 import { PLAYER1, PLAYER2 } from "../connect4.js";
+import { playerOfMove } from "./rules.js";
 
 export const PLAYERS = [PLAYER1, PLAYER2];
 export const SPECTATOR = "spectator";
@@ -22,6 +23,9 @@ export function createGame(query) {
     inGame: false,
     // The server refused our init: { message, reason }; the connection closes.
     refusal: null,
+    // The server lost its storage for a moment: it closes the connection,
+    // asking us to come back.
+    unavailable: false,
     // The columns played in this game, in order, red first.
     columns: [],
     // The computer opponent's level, when this page plays the computer.
@@ -129,7 +133,7 @@ export function isOver(state) {
 }
 
 export function playerToMove(state) {
-  return state.columns.length % 2 === 0 ? PLAYER1 : PLAYER2;
+  return playerOfMove(state.columns.length);
 }
 
 export function isConnected(state) {

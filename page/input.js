@@ -1,8 +1,8 @@
 // What the user does: clicks, keys and buttons.
 
 import { openAnalysis } from "./analysis-mode.js";
-import { COLUMNS, focusColumn, isColumnFull, setTabStop } from "../connect4.js";
-import { connectNow } from "./connection.js";
+import { COLUMNS, focusColumn, setTabStop } from "../connect4.js";
+import { connectNow, send } from "./connection.js";
 import { hasAskedForRematch, isAnalysing, isOver, isPlayer } from "./game-state.js";
 import { hasModifier, isTypingInto } from "./keys.js";
 import { announce, render, showHint } from "./render.js";
@@ -10,19 +10,11 @@ import { forgetSeat, startNewGame } from "./seat.js";
 import { copyLink, shareLink } from "./share.js";
 import { explainRefusedMove } from "./status.js";
 
-function send(page, event) {
-  if (page.socket === null || page.socket.readyState !== WebSocket.OPEN) {
-    return false;
-  }
-  page.socket.send(JSON.stringify(event));
-  return true;
-}
-
 // A move that can't be played explains itself at once; any other goes to
 // the server, which judges it and explains a refusal.
 function playColumn(page, column) {
-  const { elements, state } = page;
-  const hint = explainRefusedMove(state, isColumnFull(elements.board, column));
+  const { state } = page;
+  const hint = explainRefusedMove(state, column);
   if (hint !== null) {
     showHint(page, hint);
   } else if (isPlayer(state.me)) {

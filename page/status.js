@@ -5,7 +5,6 @@
 import {
   describeValue,
   moveValue,
-  moverAt,
   ordinal,
   ownMoveNumber,
   resultThrownAway,
@@ -28,6 +27,7 @@ import {
   rematchRequests,
   secondsHeld,
 } from "./game-state.js";
+import { isColumnFull, playerOfMove } from "./rules.js";
 
 function capitalize(word) {
   return word.charAt(0).toUpperCase() + word.slice(1);
@@ -255,9 +255,9 @@ export function describeForTitle(state) {
   return isMyTurn(state) ? "Your turn" : "";
 }
 
-// Why a click on the board did nothing, or null if the move should go to the
+// Why a click on column did nothing, or null if the move should go to the
 // server, which judges it.
-export function explainRefusedMove(state, columnIsFull) {
+export function explainRefusedMove(state, column) {
   if (isLost(state)) {
     return null;
   }
@@ -284,7 +284,7 @@ export function explainRefusedMove(state, columnIsFull) {
   if (player !== state.me) {
     return isGuestAwaited(state) ? "Your friend hasn't joined yet." : `It's ${player}'s turn.`;
   }
-  return columnIsFull ? "That column is full." : null;
+  return isColumnFull(state.columns, column) ? "That column is full." : null;
 }
 
 // Screen readers hear these through the page's live region.
@@ -333,17 +333,17 @@ function describeAnalysisStep(state) {
   const lost = resultThrownAway(analysis, step);
   const played = lost === null ? describeValue(moveValue(analysis.scores[step][column], step)) : `threw away a ${lost}`;
   return {
-    headline: `${possessive(state, moverAt(step))} ${ordinal(ownMoveNumber(step))} move`,
+    headline: `${possessive(state, playerOfMove(step))} ${ordinal(ownMoveNumber(step))} move`,
     detail: state.hint ?? `Played column ${column + 1}: ${played}.`,
     hint: state.hint !== null || lost !== null,
-    colour: moverAt(step),
+    colour: playerOfMove(step),
   };
 }
 
 // "Red's 7th move threw away a win": a move whose result had another sign
 // than the best move's.
 export function describeTurningPoint(state, { step, lost }) {
-  return `${possessive(state, moverAt(step))} ${ordinal(ownMoveNumber(step))} move threw away a ${lost}`;
+  return `${possessive(state, playerOfMove(step))} ${ordinal(ownMoveNumber(step))} move threw away a ${lost}`;
 }
 
 // Where the analysis is, for the counter between its arrows.
