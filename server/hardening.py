@@ -69,21 +69,24 @@ class GameConnection(ServerConnection):
             raise ConnectionClosedError(None, close)
 
 
-_open_connections = 0  # websockets' server.connections builds a new set per call
+class OpenConnections:
+    """How many connections are open now, counted by connection_slot()."""
+
+    # Not len(server.connections): websockets builds a new set per call.
+    count = 0
 
 
 @contextlib.contextmanager
 def connection_slot():
     """Count a connection as open while it lasts; yield whether it fits the limit."""
-    global _open_connections
-    _open_connections += 1
+    OpenConnections.count += 1
     try:
-        fits = _open_connections <= LIMITS.connections
+        fits = OpenConnections.count <= LIMITS.connections
         if not fits:
             log.warning("refusing a connection: %d are open", LIMITS.connections)
         yield fits
     finally:
-        _open_connections -= 1
+        OpenConnections.count -= 1
 
 
 def check_request(connection, request, *, page_port, origins):
