@@ -29,15 +29,39 @@ from websockets.frames import CloseCode
 from computer import levels
 from computer.pool import Busy, SearchPool
 from connect4 import PLAYER1, PLAYER2
-from games.core import Replaced, Room, Seat, ToEveryone, ToSeat, arrival, departure, other, replay
-from games.core import move, rematch
+from games.core import (
+    Replaced,
+    Room,
+    Seat,
+    ToEveryone,
+    ToSeat,
+    arrival,
+    departure,
+    move,
+    other,
+    rematch,
+    replay,
+)
 from games.events import encode, error_event, init_event, parse
-from games.exceptions import AlreadyInGame, AnalysisRefused, GameNotFound, IllegalMove
-from games.exceptions import InvalidEvent, NotAPlayer, ServerFull, Unavailable
+from games.exceptions import (
+    AlreadyInGame,
+    AnalysisRefused,
+    GameNotFound,
+    IllegalMove,
+    InvalidEvent,
+    NotAPlayer,
+    ServerFull,
+    Unavailable,
+)
 from games.memory import Games, LocalGames
 from server import command_line, serving
-from server.connections import CONNECTIONS, connection_id, in_background, local_connection
-from server.connections import send_now
+from server.connections import (
+    CONNECTIONS,
+    connection_id,
+    in_background,
+    local_connection,
+    send_now,
+)
 from server.hardening import LIMITS, connection_slot
 
 log = logging.getLogger("connect4")
@@ -50,6 +74,10 @@ WATCH = {}  # watch key -> Room, the same rooms
 SEATS = {}  # seat token -> Room, the same rooms again
 
 SEARCHES = SearchPool()  # where computer players think, away from the event loop
+
+# Closes a connection whose seat was taken over by a newer connection with the
+# seat's token, e.g. the same page reconnecting: that page must not reconnect.
+CLOSE_REPLACED = 4000
 
 
 def deliver(room, outputs):
@@ -74,10 +102,6 @@ def deliver(room, outputs):
 # InvalidEvent; then games/core.py's apply() makes it part of the game, and
 # deliver() sends what it returns.
 GAMES = Games(LocalGames(JOIN, WATCH, SEATS, deliver))
-
-# Closes a connection whose seat was taken over by a newer connection with the
-# seat's token, e.g. the same page reconnecting: that page must not reconnect.
-CLOSE_REPLACED = 4000
 
 
 # The connection handler and the coroutines it routes to.
