@@ -1,1 +1,7 @@
-"""The game without I/O: rooms, seats and their changes in core.py, the events in events.py, the exceptions in exceptions.py, the games in memory in memory.py."""
+"""The game without I/O, which app.py connects to WebSocket connections.
+
+core.py: seats, rooms, and the changes that move a game on; events.py: the
+events, encoded; exceptions.py: what can go wrong; memory.py: the games in
+this process's memory.
+
+"""
