@@ -17,8 +17,9 @@ import signal
 from websockets.asyncio.server import broadcast
 
 import app
-from app import encode  # events serialized exactly as app.py does
 from connect4 import COLUMNS, PLAYER1, PLAYER2, ROWS
+from games.events import encode  # events serialized exactly as app.py does
+from server import command_line
 
 PLAYERS = (PLAYER1, PLAYER2)
 PLAY = {player: encode(type="play", player=player, column=0, row=0) for player in PLAYERS}
@@ -90,5 +91,5 @@ if __name__ == "__main__":
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8001, help="0 picks a free one")
     args = parser.parse_args()
-    with asyncio.Runner(loop_factory=app.event_loop_factory()) as runner:
+    with asyncio.Runner(loop_factory=command_line.event_loop_factory()) as runner:
         runner.run(main(args.host, args.port))

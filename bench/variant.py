@@ -12,6 +12,7 @@ import functools
 import sys
 
 import app
+from server import command_line
 
 # websockets' own values of the settings that app.py changes, by name.
 DEFAULTS = {
@@ -27,7 +28,7 @@ def main(names, argv):
         options |= DEFAULTS.get(name, {})
     app.websocket_server = functools.partial(app.websocket_server, **options)
     if "loop" in names:
-        app.event_loop_factory = lambda: None
+        command_line.event_loop_factory = lambda: None
     app.run(argv)
 
 

@@ -3,7 +3,7 @@
 The tutorial's server trusts its clients. This one doesn't, and everything it
 does about that lives here, out of the way of the game's own code in app.py:
 
-- ``LIMITS``: how many games and connections, how fast, how long to wait;
+- ``LIMITS`` (from server/limits.py): how many games and connections, how fast;
 - ``GameConnection``: a connection that closes itself when its client floods;
 - ``connection_slot()``: counts open connections against the limit;
 - ``check_request()``: answers health checks and refuses other sites' pages.
@@ -11,7 +11,6 @@ does about that lives here, out of the way of the game's own code in app.py:
 """
 
 import contextlib
-import dataclasses
 import http
 import logging
 import time
@@ -21,30 +20,14 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosedError
 from websockets.frames import Close, CloseCode
 
+from server.limits import LIMITS
+
 __all__ = ["LIMITS", "MAX_SIZE", "GameConnection", "check_request", "connection_slot"]
 
 log = logging.getLogger("connect4")
 
 # The largest valid event, an init with a key and a token, is under 150 bytes.
 MAX_SIZE = 2048
-
-
-@dataclasses.dataclass
-class Limits:
-    """What one server process allows; the command line can change each value."""
-
-    games: int = 10_000  # games in progress at once
-    connections: int = 30_000  # open WebSocket connections
-    init_timeout: float = 10.0  # seconds for a new connection to send its init
-    # People click a few times a second; a client sending more is broken or hostile.
-    messages_per_second: float = 20.0
-    message_burst: int = 60
-    # Seconds that a seat, and a game that nobody is in, wait for a player to
-    # come back: a reload or a network blip must not lose the game.
-    grace: float = 60.0
-
-
-LIMITS = Limits()
 
 
 class GameConnection(ServerConnection):
@@ -86,21 +69,24 @@ class GameConnection(ServerConnection):
             raise ConnectionClosedError(None, close)
 
 
-_open_connections = 0  # websockets' server.connections builds a new set per call
+class OpenConnections:
+    """How many connections are open now, counted by connection_slot()."""
+
+    # Not len(server.connections): websockets builds a new set per call.
+    count = 0
 
 
 @contextlib.contextmanager
 def connection_slot():
     """Count a connection as open while it lasts; yield whether it fits the limit."""
-    global _open_connections
-    _open_connections += 1
+    OpenConnections.count += 1
     try:
-        fits = _open_connections <= LIMITS.connections
+        fits = OpenConnections.count <= LIMITS.connections
         if not fits:
             log.warning("refusing a connection: %d are open", LIMITS.connections)
         yield fits
     finally:
-        _open_connections -= 1
+        OpenConnections.count -= 1
 
 
 def check_request(connection, request, *, page_port, origins):

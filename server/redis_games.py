@@ -1,10 +1,10 @@
 """Games shared by several app.py processes through Redis: ``app.py --redis URL``.
 
 Redis holds each game as the list of its changes, in order: its start, then
-every arrival, departure, move and rematch request (app.py's apply() says what
-each does). A process checks a change against its copy of the game, then
-commits it with a script that appends it only if the list still has the
-length the process checked against, and publishes it on the game's channel.
+every arrival, departure, move and rematch request (games/core.py's apply()
+says what each does). A process checks a change against its copy of the
+game, then commits it with a script that appends it only if the list still has
+the length the process checked against, and publishes it on the game's channel.
 Of two processes that accept conflicting changes at the same instant, exactly
 one commits; the other catches up and checks its change again, which now
 fails with the reason a client should hear ("It isn't your turn").
@@ -47,7 +47,11 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.exceptions import NoScriptError, RedisError
 
-from server.hardening import LIMITS
+from games.core import Room, Seat, apply, departure
+from games.exceptions import GameNotFound, InvalidEvent, ServerFull, Unavailable
+from games.exceptions import StorageUnreachable
+from server.connections import PROCESS, close_unavailable, in_background, local_connection
+from server.limits import LIMITS
 
 __all__ = ["SharedGames"]
 
@@ -123,13 +127,14 @@ def redacted(url):
 class SharedGames:
     """Games in Redis, shared with every process that uses the same Redis.
 
-    ``app`` is the module that defines rooms and seats, apply(), and the
-    exceptions a client hears: app.py.
+    ``deliver(room, outputs)`` sends what applying a change returns to this
+    process's connections; ``let_computer_move(room)`` has a computer play if
+    it is to move in a game just loaded.
 
     """
 
-    def __init__(self, url, app):
-        self.url, self.app = url, app
+    def __init__(self, url, deliver, let_computer_move):
+        self.url, self.deliver, self.let_computer_move = url, deliver, let_computer_move
         # Fail fast, so that clients hear of an outage within a second or two.
         options = dict(decode_responses=True, socket_connect_timeout=2, socket_timeout=5)
         # Commands beyond POOL_SIZE at once wait for a connection: redis-py's
@@ -157,13 +162,13 @@ class SharedGames:
     # Starting and stopping.
 
     async def open(self):
-        """Connect to Redis, or raise app.StorageUnreachable, and start listening."""
+        """Connect to Redis, or raise StorageUnreachable, and start listening."""
         try:
-            await self.redis.set(lease_key(self.app.PROCESS), "", px=self.ttl_ms)
+            await self.redis.set(lease_key(PROCESS), "", px=self.ttl_ms)
             await self.subscribe_anew()
         except (RedisError, OSError) as exc:
             await self.close()
-            raise self.app.StorageUnreachable(
+            raise StorageUnreachable(
                 f"can't reach Redis at {redacted(self.url)}: {exc}"
             ) from None
         log.info("games are shared through Redis at %s", redacted(self.url))
@@ -176,7 +181,7 @@ class SharedGames:
         await asyncio.gather(*self.tasks, return_exceptions=True)
         if self.tasks:  # it opened: its players said goodbye, its lease can go
             with contextlib.suppress(RedisError, OSError):
-                await self.redis.delete(lease_key(self.app.PROCESS))
+                await self.redis.delete(lease_key(PROCESS))
         if self.pubsub is not None:
             with contextlib.suppress(RedisError, OSError):
                 await self.pubsub.aclose()
@@ -196,7 +201,7 @@ class SharedGames:
     async def create(self, room):
         """Store a new game and make it findable by its keys and its host's token."""
         if len(self.rooms) >= LIMITS.games:
-            raise self.app.ServerFull(
+            raise ServerFull(
                 "The server has as many games as it can hold. Try again later."
             )
         room.number = game_id = secrets.token_hex(8)
@@ -225,7 +230,7 @@ class SharedGames:
         async with self.storage():
             game_id = await self.redis.get(lookup_key(key)) if isinstance(key, str) else None
             if game_id is None:
-                raise self.app.GameNotFound("This game doesn't exist. It may have ended.")
+                raise GameNotFound("This game doesn't exist. It may have ended.")
             return await self.hold(game_id)
 
     async def change(self, room, decide):
@@ -237,14 +242,14 @@ class SharedGames:
                 committed = await self.commit(room.number, index, json.dumps(change))
                 if committed == index:
                     if room.changes == index:  # else the subscriber applied it already
-                        self.app.apply(room, change)
+                        self.deliver(room, apply(room, change))
                     if "token" in change:  # a guest is seated: its token opens the seat
                         await self.index_token(room.number, change["token"], old_token)
                     return
                 if committed < 0:
-                    raise self.app.GameNotFound("This game doesn't exist. It may have ended.")
+                    raise GameNotFound("This game doesn't exist. It may have ended.")
                 await self.catch_up(room)
-        raise self.app.Unavailable("The game is changing too fast. Try again.")
+        raise Unavailable("The game is changing too fast. Try again.")
 
     async def commit(self, game_id, index, change):
         """Run APPEND for a change; return its result."""
@@ -255,7 +260,7 @@ class SharedGames:
         future = asyncio.get_running_loop().create_future()
         self.appends.append(((game_id, index, change), future))
         if len(self.appends) == 1:
-            self.app.in_background(self.send_appends())
+            in_background(self.send_appends())
         return await future
 
     async def send_appends(self):
@@ -316,16 +321,16 @@ class SharedGames:
         await self.pubsub.subscribe(channel(game_id))
         start, *changes = await self.redis.lrange(log_key(game_id), 0, -1) or [None]
         if start is None:
-            raise self.app.GameNotFound("This game doesn't exist. It may have ended.")
-        room = room_from_start(self.app, game_id, json.loads(start))
+            raise GameNotFound("This game doesn't exist. It may have ended.")
+        room = room_from_start(game_id, json.loads(start))
         for change in changes:
-            self.app.apply(room, json.loads(change))
+            self.deliver(room, apply(room, json.loads(change)))
         self.rooms[game_id] = room
         if game_id in self.missed:
             self.missed.discard(game_id)
-            self.app.in_background(self.catch_up_quietly(room))
+            in_background(self.catch_up_quietly(room))
         # The process that ran the computer's search may have died meanwhile.
-        self.app.let_computer_move(room)
+        self.let_computer_move(room)
         return room
 
     async def catch_up(self, room):
@@ -334,7 +339,7 @@ class SharedGames:
         changes = await self.redis.lrange(log_key(room.number), first, -1)
         for index, change in enumerate(changes, first):
             if index == room.changes:  # the subscriber may have applied some meanwhile
-                self.app.apply(room, json.loads(change))
+                self.deliver(room, apply(room, json.loads(change)))
 
     async def catch_up_quietly(self, room):
         """Catch up in the background; an outage is handled by the subscriber."""
@@ -361,7 +366,7 @@ class SharedGames:
                 self.missed.add(game_id)  # load() reads the list again
             return
         if int(index) == room.changes:
-            self.app.apply(room, json.loads(change))
+            self.deliver(room, apply(room, json.loads(change)))
         elif int(index) > room.changes:
             await self.catch_up(room)
 
@@ -370,7 +375,7 @@ class SharedGames:
         while True:
             await asyncio.sleep(self.renewal)
             with contextlib.suppress(RedisError, OSError):
-                await self.redis.set(lease_key(self.app.PROCESS), "", px=self.ttl_ms)
+                await self.redis.set(lease_key(PROCESS), "", px=self.ttl_ms)
                 rooms = list(self.rooms.values())
                 # A few games per round trip: one pipeline for every game
                 # would stall this process's moves while it's written and
@@ -398,7 +403,7 @@ class SharedGames:
             for role, seat in (("host", room.host), ("guest", room.guest))
             if seat is not None
             and seat.connection is not None
-            and not seat.connection.startswith(self.app.PROCESS + "/")
+            and not seat.connection.startswith(PROCESS + "/")
         ]
         processes = sorted({connection.partition("/")[0] for _, _, connection in seated})
         if not processes:
@@ -409,7 +414,7 @@ class SharedGames:
             leases = dict(zip(processes, await pipe.execute()))
         for game_id, role, connection in seated:
             if not leases[connection.partition("/")[0]]:
-                self.app.in_background(self.depart(game_id, role, connection))
+                in_background(self.depart(game_id, role, connection))
 
     async def outage(self):
         """Tell every client here that the games are unavailable, then wait for Redis."""
@@ -419,9 +424,9 @@ class SharedGames:
         seated = []  # (game ID, seat, connection) for each player here
         for room in self.rooms.values():
             for websocket in list(room.connected):
-                self.app.in_background(self.app.close_unavailable(websocket))
+                in_background(close_unavailable(websocket))
             for role, seat in (("host", room.host), ("guest", room.guest)):
-                if seat is not None and self.app.local_connection(room, seat) is not None:
+                if seat is not None and local_connection(seat) is not None:
                     seated.append((room.number, role, seat.connection))
         # Whatever was published meanwhile is lost: copies are built anew.
         self.rooms.clear()
@@ -440,15 +445,15 @@ class SharedGames:
         # Those players' departures couldn't be committed: other processes
         # still see them seated. Commit them now, unless they're back already.
         for game_id, role, connection in seated:
-            self.app.in_background(self.depart(game_id, role, connection))
+            in_background(self.depart(game_id, role, connection))
 
     async def depart(self, game_id, role, connection):
         """Free a seat whose connection was closed during an outage, unless it's back."""
-        with contextlib.suppress(self.app.InvalidEvent, self.app.Unavailable):
+        with contextlib.suppress(InvalidEvent, Unavailable):
             async with self.storage():
                 room = await self.hold(game_id)
             try:
-                await self.change(room, functools.partial(self.app.departure, role, connection))
+                await self.change(room, functools.partial(departure, role, connection))
             finally:
                 self.release(room)
 
@@ -469,7 +474,7 @@ class SharedGames:
             yield
         except (RedisError, OSError) as exc:
             log.debug("Redis error: %s", exc)
-            raise self.app.Unavailable(
+            raise Unavailable(
                 "The server can't reach its games right now. Retrying…"
             ) from None
 
@@ -489,11 +494,11 @@ def seat_record(seat):
     return {"player": seat.player, "token": seat.token, "computer": seat.computer}
 
 
-def room_from_start(app, game_id, start):
+def room_from_start(game_id, start):
     """A copy of a game as it started, from the first entry of its list."""
-    host = app.Seat(**start["host"])
-    guest = app.Seat(**start["guest"]) if "guest" in start else None
-    return app.Room(start["join"], start["watch"], host, guest, number=game_id, changes=1)
+    host = Seat(**start["host"])
+    guest = Seat(**start["guest"]) if "guest" in start else None
+    return Room(start["join"], start["watch"], host, guest, number=game_id, changes=1)
 
 
 def room_keys(room):

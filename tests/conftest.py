@@ -78,7 +78,7 @@ def no_grace_period(monkeypatch):
 @pytest.fixture(autouse=True)
 def no_computer_delay(monkeypatch):
     """Let computer players move as soon as they know their move."""
-    monkeypatch.setattr(app, "COMPUTER_DELAY", 0)
+    monkeypatch.setattr(app.LIMITS, "computer_delay", 0)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -100,7 +100,7 @@ async def server():
     for room in list(app.JOIN.values()):
         assert not room.connected and room.expiry is not None
         room.expiry.cancel()
-        app.forget(room)
+        app.GAMES.storage.forget(room)
     assert app.JOIN == {} and app.WATCH == {} and app.SEATS == {}
 
 

@@ -17,6 +17,8 @@ from websockets.exceptions import ConnectionClosed
 
 import app
 from connect4 import Connect4
+from server import command_line
+from server.hardening import MAX_SIZE
 from solver import Position, Solver
 from conftest import (
     DRAW, MS, RED_WINS, ROOT, assert_nothing_received, http_get, receive, send,
@@ -227,7 +229,7 @@ async def test_bad_init_gets_an_error_and_the_client_may_try_again(client, messa
 
 
 async def test_a_message_over_max_size_closes_that_connection_only(game, caplog):
-    await game.red.send(json.dumps({"type": "play", "column": 0, "pad": "x" * app.MAX_SIZE}))
+    await game.red.send(json.dumps({"type": "play", "column": 0, "pad": "x" * MAX_SIZE}))
     with pytest.raises(ConnectionClosed) as closed:
         await receive(game.red)
     assert closed.value.rcvd.code == 1009
@@ -376,7 +378,7 @@ async def test_server_settings_stay_lean(server, uri):
         await receive(websocket)
         # The server's end of the connection: small bounds on what it buffers.
         (connection,) = server.connections
-        assert connection.protocol.max_message_size == app.MAX_SIZE <= 4096
+        assert connection.protocol.max_message_size == MAX_SIZE <= 4096
         assert connection.max_queue_high <= 4
         assert connection.transport.get_write_buffer_limits()[1] <= 4096
     try:
@@ -385,7 +387,7 @@ async def test_server_settings_stay_lean(server, uri):
         if os.environ.get("CI"):  # pyproject.toml installs it wherever it runs
             raise
         pytest.skip("uvloop is not installed")
-    assert app.event_loop_factory() is uvloop.new_event_loop
+    assert command_line.event_loop_factory() is uvloop.new_event_loop
 
 
 # The command line: python app.py.
@@ -429,12 +431,13 @@ def test_ctrl_c_closes_connections_with_1001_and_exits_0(app_process):
 WITHOUT_SIGNAL_HANDLERS = """
 import asyncio, sys
 import app
+from server import command_line
 
 class LoopWithoutSignalHandlers(asyncio.SelectorEventLoop):
     def add_signal_handler(self, *args):
         raise NotImplementedError
 
-app.event_loop_factory = lambda: LoopWithoutSignalHandlers
+command_line.event_loop_factory = lambda: LoopWithoutSignalHandlers
 app.run(sys.argv[1:])
 """
 

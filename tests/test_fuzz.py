@@ -54,6 +54,8 @@ from websockets.exceptions import ConnectionClosed
 
 import app
 from connect4 import COLUMNS, PLAYER1, PLAYER2, ROWS, Connect4
+from games.core import Room
+from server.hardening import MAX_SIZE, GameConnection
 from conftest import DRAW, MS, RED_WINS, receive, send
 
 # A client sends at most this many messages outside a flood, which keeps it
@@ -255,7 +257,7 @@ class FuzzRun:
             return False
         client.sent += 1
         size = len(message.encode() if isinstance(message, str) else message)
-        if size > app.MAX_SIZE:
+        if size > MAX_SIZE:
             client.done, client.expected_close = True, MESSAGE_TOO_BIG
         # If the server closed the connection unprompted, the close code says so.
         with contextlib.suppress(ConnectionClosed):
@@ -387,7 +389,7 @@ messages = st.one_of(
     json_values.map(json.dumps),
     st.text(st.characters(exclude_categories=["Cs"]), max_size=50),  # UTF-8 can't carry Cs
     st.binary(max_size=50),
-    st.integers(app.MAX_SIZE + 1, app.MAX_SIZE + 100).map(lambda size: "x" * size),
+    st.integers(MAX_SIZE + 1, MAX_SIZE + 100).map(lambda size: "x" * size),
 )
 slots = st.integers(0, 4)
 game_indexes = st.integers(0, 2)  # which of the games heard of
@@ -661,7 +663,7 @@ async def test_soak_thousands_of_games_leave_no_memory_behind(server, uri):
         f"({(rss_after - rss_before) / 2**20:+.1f} MiB)"
     )
     assert app.JOIN == {} and app.WATCH == {} and app.SEATS == {}
-    assert count_instances(app.Room) == count_instances(app.GameConnection) == 0
+    assert count_instances(Room) == count_instances(GameConnection) == 0
     assert objects_after - objects_before < OBJECTS_PER_ROOM * SOAK_ROOMS
     assert blocks_after - blocks_before < BLOCKS_PER_ROOM * SOAK_ROOMS
     assert rss_after - rss_before < RSS_GROWTH_LIMIT

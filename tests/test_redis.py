@@ -16,6 +16,8 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 import app
+from games.core import Room, Seat, move
+from games.exceptions import IllegalMove
 from server import redis_games
 from conftest import (
     DRAW,
@@ -338,7 +340,10 @@ def test_a_password_never_reaches_the_log(app_process, tmp_path):
 @pytest.fixture
 async def two_shared_games(redis_server, monkeypatch):
     monkeypatch.setattr(app.LIMITS, "grace", 60)
-    games = [redis_games.SharedGames(redis_server.url, app) for _ in range(2)]
+    games = [
+        redis_games.SharedGames(redis_server.url, app.deliver, app.let_computer_move)
+        for _ in range(2)
+    ]
     for each in games:
         await each.open()
     yield games
@@ -352,7 +357,7 @@ async def test_of_two_processes_racing_the_same_move_exactly_one_commits(
     one, two = two_shared_games
     races = 0
     while races < 500:
-        room = app.Room("join", "watch", app.Seat("red"), app.Seat("yellow"))
+        room = Room("join", "watch", Seat("red"), Seat("yellow"))
         room.join_key, room.watch_key = f"join{races}", f"watch{races}"
         await one.create(room)
         copy = await two.find("watch", room.watch_key)
@@ -363,14 +368,14 @@ async def test_of_two_processes_racing_the_same_move_exactly_one_commits(
             outcomes = await asyncio.gather(
                 *[
                     games.change(
-                        each, functools.partial(app.move, each.seat_of(player), {"column": column})
+                        each, functools.partial(move, each.seat_of(player), {"column": column})
                     )
                     for games, each in ((one, room), (two, copy))
                 ],
                 return_exceptions=True,
             )
             refused = [outcome for outcome in outcomes if outcome is not None]
-            assert len(refused) == 1 and isinstance(refused[0], app.IllegalMove), outcomes
+            assert len(refused) == 1 and isinstance(refused[0], IllegalMove), outcomes
             # The last move of a full board leaves the game over instead.
             assert str(refused[0]) in ("It isn't your turn.", "The game is over.")
             races += 1
