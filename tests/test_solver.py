@@ -180,7 +180,7 @@ def test_a_full_board_is_a_draw():
     assert Solver(table_size=101).scores(position) == [None] * COLUMNS
 
 
-# A full game without four in a row, as in tests/conftest.py.
+# A full game without four in a row, as in tests/utils.py.
 DRAW_GAME = [5, 4, 5, 0, 6, 2, 4, 5, 5, 0, 4, 1, 1, 0, 4, 5, 6, 5, 3, 1, 1,
              2, 2, 6, 2, 6, 6, 3, 6, 2, 0, 3, 0, 3, 3, 4, 3, 1, 4, 2, 1, 0]  # fmt: skip
 

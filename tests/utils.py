@@ -1,0 +1,205 @@
+"""What the tests share besides fixtures: timing, games, clients' helpers, servers run as processes.
+
+Test files import these from here; tests/conftest.py re-exports them too.
+
+"""
+
+import asyncio
+import http.client
+import json
+import os
+import queue
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Every wait in the tests is a number of MS, as in websockets' own tests: on a
+# slow machine, CONNECT4_TESTS_TIMEOUT_FACTOR=10 makes each ten times longer.
+MS = 0.001 * float(os.environ.get("CONNECT4_TESTS_TIMEOUT_FACTOR", "1"))
+
+
+# Games as the columns played, red first; test_connect4.py checks that each
+# ends as its name says.
+
+# Red drops four checkers in column 0 while yellow plays column 1.
+RED_WINS = [0, 1, 0, 1, 0, 1, 0]
+
+# Red wins on the rising diagonal from column 1 to column 4, in 11 moves.
+RED_WINS_DIAGONAL = [1, 2, 2, 3, 4, 3, 3, 4, 5, 4, 4]
+
+# Yellow stacks four in column 1 while red scatters.
+YELLOW_WINS = [0, 1, 2, 1, 3, 1, 5, 1]
+
+# A full board without four in a row: a draw on the 42nd move.
+DRAW = [0, 5, 3, 1, 6, 4, 2] * 6
+
+
+async def send(websocket, **event):
+    """Send an event as JSON."""
+    await websocket.send(json.dumps(event))
+
+
+async def receive(websocket, timeout=2000 * MS):
+    """Receive the next event, failing the test if none comes in time."""
+    return json.loads(await asyncio.wait_for(websocket.recv(), timeout))
+
+
+async def assert_nothing_received(websocket, wait=50 * MS):
+    """Check that the server sent nothing to this connection."""
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(websocket.recv(), wait)
+
+
+def http_get(port, path, host="127.0.0.1", headers=None):
+    """Make a blocking HTTP GET request and return the status, headers and body."""
+    connection = http.client.HTTPConnection(host, port, timeout=5000 * MS)
+    try:
+        connection.request("GET", path, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
+
+
+class AppProcess:
+    """`python app.py` running in a subprocess, on ephemeral loopback ports.
+
+    Both of its pipes are read for as long as it runs, so that a chatty server
+    never blocks on a full pipe; `log` holds what it wrote to stderr.
+
+    """
+
+    def __init__(self, *args, port=0, env=None, program=("app.py",)):
+        # The page's port too: the default, 8000, may be serving a real game.
+        command = [sys.executable, *program, "--host", "127.0.0.1", "--http-port", "0"]
+        if port is not None:
+            command += ["--port", str(port)]
+        self.process = subprocess.Popen(
+            command + list(args),
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.signalled = False
+        self._stdout = queue.Queue()
+        self._stderr = []
+        self._readers = [
+            threading.Thread(target=self._read, args=(self.process.stdout, self._stdout.put)),
+            threading.Thread(target=self._read, args=(self.process.stderr, self._stderr.append)),
+        ]
+        for reader in self._readers:
+            reader.daemon = True
+            reader.start()
+        try:
+            line = self._stdout.get(timeout=20_000 * MS) or ""
+        except queue.Empty:
+            line = ""
+        ports = re.search(r"(?:http://[^/]+:(\d+)/ .*)?port (\d+)", line)
+        if not ports:
+            self.kill()
+            pytest.fail(f"app.py didn't print its address: {line!r}\n{self.log}", pytrace=False)
+        self.http_port = ports[1] and int(ports[1])
+        self.websocket_port = int(ports[2])
+        self.url = f"http://127.0.0.1:{self.http_port}/"
+        self.uri = f"ws://127.0.0.1:{self.websocket_port}/"
+
+    @staticmethod
+    def _read(stream, sink):
+        for line in stream:
+            sink(line)
+        sink(None)
+
+    @property
+    def log(self):
+        """What the server wrote to stderr so far."""
+        return "".join(line for line in list(self._stderr) if line is not None)
+
+    def signal(self, signum=signal.SIGTERM):
+        """Ask the server to stop, as systemd or Ctrl-C would."""
+        self.signalled = True
+        self.process.send_signal(signum)
+
+    def stop(self, timeout=5000 * MS):
+        """Stop the server unless asked already; return its exit code and its log."""
+        # A second signal during shutdown would kill the process instead.
+        if not self.signalled:
+            self.signal()
+        self.process.wait(timeout=timeout)
+        for reader in self._readers:
+            reader.join(timeout=timeout)
+        return self.process.returncode, self.log
+
+    def kill(self):
+        """Stop the server at once, if it still runs."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+class RedisServer:
+    """Debian's `redis-server`, on an ephemeral loopback port, its files in a temporary directory."""
+
+    def __init__(self, directory, password=None):
+        self.directory, self.password = directory, password
+        # Bound and released at once: redis-server can't pick a port itself.
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.process = None
+        self.start()
+
+    @property
+    def url(self):
+        """The URL that app.py's --redis takes."""
+        secret = f":{self.password}@" if self.password else ""
+        return f"redis://{secret}127.0.0.1:{self.port}/0"
+
+    def start(self):
+        """Start the server, with the data it saved when it stopped, if any."""
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
+        command += ["--dir", str(self.directory), "--save", "", "--appendonly", "yes"]
+        if self.password:
+            command += ["--requirepass", self.password]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                threading.Event().wait(10 * MS)
+        pytest.fail("redis-server didn't start")
+
+    def stop(self):
+        """Stop the server as a service manager would; it saves its data first."""
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+    def command(self, *args):
+        """Run a command with redis-cli and return its output."""
+        auth = ["-a", self.password, "--no-auth-warning"] if self.password else []
+        output = subprocess.run(
+            ["redis-cli", "-p", str(self.port), *auth, *args],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        return output.strip()
+
+
+def require_redis_server():
+    """Skip the test without redis-server, unless in CI, where .ci/run installs it."""
+    if shutil.which("redis-server") is None:
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is missing: .ci/run should have installed it")
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
