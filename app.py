@@ -12,7 +12,7 @@ seats and their changes in games/core.py), its rules in connect4.py. What
 protects the server lives in server/hardening.py; serving the page, in
 server/page.py; setting the servers up and the command line, in
 server/serving.py and server/command_line.py; with ``--redis``, games shared
-by several processes, in server/redis_games.py.
+by several processes, in server/redis_games/.
 
 """
 

@@ -11,7 +11,7 @@ what the players and spectators must hear, as a list of outputs:
 
 Nothing here sends, receives or waits: app.py delivers the outputs to its
 connections. With --redis, every process applies the same changes in the
-same order to its copy of the game (server/redis_games.py).
+same order to its copy of the game (server/redis_games/).
 
 """
 

@@ -5,7 +5,7 @@ and close(). change(room, decide) calls decide(room), which checks a change
 against the game as it is and returns it, or raises InvalidEvent; then the
 storage applies the change (games/core.py) and passes what it returns to
 ``deliver(room, outputs)``, which sends it to the connections. The other
-storage, for several processes, is server/redis_games.py.
+storage, for several processes, is server/redis_games/.
 
 """
 

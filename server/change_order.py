@@ -8,9 +8,9 @@ what the list already gave, and one may be missing before them (published
 while the game loaded, or while the process's subscriber was busy).
 
 ChangeOrder decides, from what the process learnt, which changes to apply
-now: each once, in the order of the list. It does no I/O: SharedGames
-listens and reads the list, and asks ChangeOrder what to apply and from
-which index to read.
+now: each once, in the order of the list. It does no I/O: Copies, in
+server/redis_games/copies.py, listens and reads the list, and asks
+ChangeOrder what to apply and from which index to read.
 
 """
 

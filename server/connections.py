@@ -1,6 +1,6 @@
 """This process's connections in seats, and sending to connections without waiting.
 
-app.py and server/redis_games.py share these: a seat holds a connection's
+app.py and server/redis_games/ share these: a seat holds a connection's
 id, which begins with its process's, so that processes sharing games tell
 whose connection it is.
 
