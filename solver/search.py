@@ -30,10 +30,15 @@ a transposition table of bounds, ordering by threats created, an opening
 book, the first moves' scores precomputed, and enhanced transposition
 cutoffs. Every step makes the search faster; none makes it less exact.
 
+Step 13 runs the same search compiled, where the C extension solver/_search.c
+was built: `IMPLEMENTATION` says which search a Solver uses by default, "C"
+or "Python"; CONNECT4_NO_EXTENSIONS=1 in the environment forces "Python".
+
 """
 
 import bisect
 import logging
+import os
 import sys
 import time
 from array import array
@@ -51,6 +56,8 @@ __all__ = [
     "opening_scores",
     "Solver",
     "SearchBudgetExceeded",
+    "IMPLEMENTATION",
+    "IMPLEMENTATIONS",
 ]
 
 logger = logging.getLogger(__name__)
@@ -535,12 +542,17 @@ class Solver:
     precomputed scores of the first moves (opening.txt), or an
     OpeningScores. `max_nodes` bounds the
     positions searched, counted over the solver's life: past it a search
-    raises SearchBudgetExceeded.
+    raises SearchBudgetExceeded. `implementation` is "C" or "Python" (step
+    13), IMPLEMENTATION by default; ValueError if it isn't available.
 
     """
 
-    def __init__(self, table_size=DEFAULT_TABLE_SIZE, book=True, max_nodes=None, opening=True):
-        self.table = TranspositionTable(table_size)
+    def __init__(self, table_size=DEFAULT_TABLE_SIZE, book=True, max_nodes=None, opening=True, implementation=None):
+        self.implementation = implementation or IMPLEMENTATION
+        if self.implementation not in IMPLEMENTATIONS:
+            raise ValueError(f"{self.implementation!r} isn't available: {', '.join(IMPLEMENTATIONS)}")
+        make_table, self._make_search = IMPLEMENTATIONS[self.implementation]
+        self.table = make_table(table_size)
         self._book = book
         self._opening = opening
         self.max_nodes = max_nodes
@@ -673,7 +685,7 @@ class Solver:
             if score is not None:
                 return score
         if self._search is None:
-            self._search, self._nodes = _make_search(self.table, self.book, self.max_nodes)
+            self._search, self._nodes = self._make_search(self.table, self.book, self.max_nodes)
         threats = winning_cells(current ^ mask, mask)
         return self._search(current, mask, moves, alpha, beta, threats)
 
@@ -810,3 +822,41 @@ def _make_search(table, book, max_nodes):
         return nodes
 
     return negamax, searched
+
+
+# Step 13 (speed, the project's own): the same search, compiled. CPython
+# searches about 10^5 positions a second here, and the hardest positions
+# need millions: no pruning closes that gap, compiled code does. So
+# solver/_search.c runs _make_search's negamax in C, step for step, with the
+# same move order, table and book, and so the same scores after searching
+# the same positions (the tests check both). As websockets does with its
+# speedups, it is optional: where it wasn't built (no C compiler when
+# installing), or with CONNECT4_NO_EXTENSIONS=1 in the environment, the
+# Python search above runs, slower. Everything but the negamax stays here.
+#
+# The C search keeps its table in C arrays (solver._search.Table, with
+# TranspositionTable's methods): reading Python's lists from C would cost
+# most of what C gains, and storing arrays for both would slow the Python
+# search (step 10). So a Solver pairs a table with its search; the book is
+# shared, C reading OpeningBook's arrays in place.
+def _make_compiled_search(table, book, max_nodes):
+    """The compiled negamax over table (a solver._search.Table) and book: a function, and its count."""
+    limit = (1 << 62) if max_nodes is None else max_nodes
+    codes, values = (book.codes, book.values) if book else (None, None)
+    search = _CompiledSearch(table, codes, values, limit, SearchBudgetExceeded)
+    return search, search.searched
+
+
+# Each implementation's table and search, by name.
+IMPLEMENTATIONS = {"Python": (TranspositionTable, _make_search)}
+
+if os.environ.get("CONNECT4_NO_EXTENSIONS"):
+    IMPLEMENTATION = "Python"
+else:
+    try:
+        from solver._search import Search as _CompiledSearch, Table as _CompiledTable
+    except ImportError:
+        IMPLEMENTATION = "Python"
+    else:
+        IMPLEMENTATIONS["C"] = (_CompiledTable, _make_compiled_search)
+        IMPLEMENTATION = "C"
