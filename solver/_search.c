@@ -560,8 +560,8 @@ Search_call(Search *self, PyObject *args, PyObject *kwargs)
     if (!PyArg_ParseTuple(args, "KKiiiK:search", &current, &mask, &moves, &alpha, &beta, &threats)) {
         return NULL;
     }
-    if (moves < 0 || moves >= CELLS || mask >> STRIDE * WIDTH || current & ~mask) {
-        PyErr_SetString(PyExc_ValueError, "not a position that isn't over");
+    if (moves < 0 || moves > CELLS || mask >> STRIDE * WIDTH || current & ~mask) {
+        PyErr_SetString(PyExc_ValueError, "not a position");
         return NULL;
     }
     self->exceeded = 0;

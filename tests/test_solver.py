@@ -626,13 +626,13 @@ def test_both_tables_keep_the_same_entries():
 
 
 def searched(implementation, moves, table_size, max_nodes):
-    """The scores of a position's moves by a fresh solver, the positions searched and its table."""
+    """A fresh solver's scores and best moves for a position, the positions searched and its table."""
     fresh = Solver(table_size=table_size, max_nodes=max_nodes, implementation=implementation)
     try:
-        scores = fresh.scores(Position(moves))
+        found = fresh.scores(Position(moves)), fresh.best_moves(Position(moves))
     except SearchBudgetExceeded as exceeded:
-        scores = str(exceeded)
-    return scores, fresh.nodes, fresh.table
+        found = str(exceeded)
+    return found, fresh.nodes, fresh.table
 
 
 # Python searches about 10^5 positions a second: past this many, both searches
