@@ -89,12 +89,15 @@ Table_init(Table *self, PyObject *args, PyObject *kwargs)
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "n:Table", names, &size)) {
         return -1;
     }
+    if (self->keys != NULL) {
+        /* A Search may be reading it: its slots stay where they are. */
+        PyErr_SetString(PyExc_TypeError, "a Table is initialised once");
+        return -1;
+    }
     if (size < 1) {
         PyErr_SetString(PyExc_ValueError, "a table needs at least one slot");
         return -1;
     }
-    PyMem_Free(self->keys);
-    PyMem_Free(self->bounds);
     self->keys = PyMem_Malloc((size_t)size * sizeof(uint64_t));
     self->bounds = PyMem_Malloc((size_t)size * sizeof(Bound));
     if (self->keys == NULL || self->bounds == NULL) {
@@ -102,7 +105,6 @@ Table_init(Table *self, PyObject *args, PyObject *kwargs)
         PyMem_Free(self->bounds);
         self->keys = NULL;
         self->bounds = NULL;
-        self->size = 0;
         PyErr_NoMemory();
         return -1;
     }
@@ -226,7 +228,7 @@ typedef struct {
     Py_buffer codes;  /* the book's sorted codes, int32; buf NULL without a book */
     Py_buffer values; /* and their distances, int8 */
     Py_ssize_t book_size;
-    unsigned long long nodes, limit;
+    long long nodes, limit;
     int exceeded; /* set once nodes passes limit: every caller returns at once */
     PyObject *budget_error;
 } Search;
@@ -473,15 +475,15 @@ negamax(Search *self, uint64_t current, uint64_t mask, int moves, int alpha, int
     return alpha;
 }
 
-/* Take a buffer of single items of this size, or fail with a TypeError. */
+/* Take an array's buffer of items in this struct format, or fail with a TypeError. */
 static int
-get_book_buffer(PyObject *array, Py_buffer *view, Py_ssize_t itemsize, const char *name)
+get_book_buffer(PyObject *array, Py_buffer *view, const char *format, Py_ssize_t itemsize, const char *name)
 {
     if (PyObject_GetBuffer(array, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) {
         return -1;
     }
-    if (view->itemsize != itemsize || view->ndim != 1) {
-        PyErr_Format(PyExc_TypeError, "the book's %s must be an array of %zd-byte integers", name, itemsize);
+    if (view->itemsize != itemsize || view->ndim != 1 || strcmp(view->format, format) != 0) {
+        PyErr_Format(PyExc_TypeError, "the book's %s must be an array('%s')", name, format);
         PyBuffer_Release(view);
         view->buf = NULL;
         return -1;
@@ -494,12 +496,12 @@ Search_init(Search *self, PyObject *args, PyObject *kwargs)
 {
     static char *names[] = {"table", "codes", "values", "limit", "budget_error", NULL};
     PyObject *table, *codes, *values, *budget_error;
-    unsigned long long limit;
+    long long limit;
     if (self->table != NULL) {
         PyErr_SetString(PyExc_TypeError, "a Search is initialised once");
         return -1;
     }
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!OOKO:Search", names, &TableType, &table,
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!OOLO:Search", names, &TableType, &table,
                                      &codes, &values, &limit, &budget_error)) {
         return -1;
     }
@@ -508,10 +510,10 @@ Search_init(Search *self, PyObject *args, PyObject *kwargs)
         return -1;
     }
     if (codes != Py_None) {
-        if (get_book_buffer(codes, &self->codes, 4, "codes") < 0) {
+        if (get_book_buffer(codes, &self->codes, "i", 4, "codes") < 0) {
             return -1;
         }
-        if (get_book_buffer(values, &self->values, 1, "values") < 0) {
+        if (get_book_buffer(values, &self->values, "b", 1, "values") < 0) {
             PyBuffer_Release(&self->codes);
             self->codes.buf = NULL;
             return -1;
@@ -567,7 +569,7 @@ Search_call(Search *self, PyObject *args, PyObject *kwargs)
     self->exceeded = 0;
     int score = negamax(self, current, mask, moves, alpha, beta, threats);
     if (self->exceeded) {
-        PyErr_Format(self->budget_error, "more than %llu positions searched", self->limit);
+        PyErr_Format(self->budget_error, "more than %lld positions searched", self->limit);
         return NULL;
     }
     return PyLong_FromLong(score);
@@ -576,7 +578,7 @@ Search_call(Search *self, PyObject *args, PyObject *kwargs)
 static PyObject *
 Search_searched(Search *self, PyObject *Py_UNUSED(ignored))
 {
-    return PyLong_FromUnsignedLongLong(self->nodes);
+    return PyLong_FromLongLong(self->nodes);
 }
 
 static PyMethodDef Search_methods[] = {
