@@ -8,9 +8,9 @@
  * Two types:
  *
  * - Table: step 6's transposition table, with TranspositionTable's methods
- *   (get, put, clear, size, used). Its slots are C arrays, not Python lists:
- *   the search reads them without touching a Python object, and a slot
- *   takes 9 bytes instead of about 50. A Python search can't read these
+ *   (get, put, clear, size, used). Its slots are a C array, not Python
+ *   lists: the search reads them without touching a Python object, and a
+ *   slot takes 8 bytes instead of about 50. A Python search can't read these
  *   slots at C speed, nor a C search Python's lists, so each implementation
  *   has a table of its own and Solver pairs them (search.py, "Step 13").
  * - Search: the negamax over one Table and the opening book, called like
@@ -48,37 +48,45 @@
 static const int COLUMN_ORDER[WIDTH] = {3, 2, 4, 1, 5, 0, 6};
 
 
-/* Step 6: the transposition table. */
+/* Step 6: the transposition table. Each slot packs an entry into 64 bits,
+ * so that a probe reads one cache line, not one for the key and another for
+ * the bound: the position's key in the low 49 bits (current + mask < 2^49),
+ * the kind in the next 2 and the score plus 32 in the 6 above. An empty slot
+ * is 0: its kind is 0, which no entry has, so it matches no key. */
 
-typedef struct {
-    int8_t score;
-    uint8_t kind; /* UPPER, LOWER or EXACT; 0 in an empty slot */
-} Bound;
+#define KEY_BITS 49
+#define KEY_MASK ((UINT64_C(1) << KEY_BITS) - 1)
+#define SCORE_OFFSET 32
 
 typedef struct {
     PyObject_HEAD
     Py_ssize_t size;
-    uint64_t *keys; /* no position has the key EMPTY */
-    Bound *bounds;
+    uint64_t *slots;
 } Table;
 
-#define EMPTY UINT64_MAX
-
-static void
-table_clear_slots(Table *table)
+static inline uint64_t
+entry(uint64_t key, int kind, int score)
 {
-    for (Py_ssize_t slot = 0; slot < table->size; slot++) {
-        table->keys[slot] = EMPTY;
-    }
-    memset(table->bounds, 0, (size_t)table->size * sizeof(Bound));
+    return key | (uint64_t)kind << KEY_BITS | (uint64_t)(score + SCORE_OFFSET) << (KEY_BITS + 2);
 }
 
-static inline void
-table_store(Table *table, uint64_t slot, uint64_t key, int kind, int score)
+static inline int
+entry_kind(uint64_t slot)
 {
-    table->keys[slot] = key;
-    table->bounds[slot].score = (int8_t)score;
-    table->bounds[slot].kind = (uint8_t)kind;
+    return (int)(slot >> KEY_BITS & 3);
+}
+
+static inline int
+entry_score(uint64_t slot)
+{
+    return (int)(slot >> (KEY_BITS + 2)) - SCORE_OFFSET;
+}
+
+/* Tell whether a slot holds an entry for key. */
+static inline int
+holds(uint64_t slot, uint64_t key)
+{
+    return (slot & KEY_MASK) == key && entry_kind(slot);
 }
 
 static int
@@ -89,7 +97,7 @@ Table_init(Table *self, PyObject *args, PyObject *kwargs)
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "n:Table", names, &size)) {
         return -1;
     }
-    if (self->keys != NULL) {
+    if (self->slots != NULL) {
         /* A Search may be reading it: its slots stay where they are. */
         PyErr_SetString(PyExc_TypeError, "a Table is initialised once");
         return -1;
@@ -98,34 +106,27 @@ Table_init(Table *self, PyObject *args, PyObject *kwargs)
         PyErr_SetString(PyExc_ValueError, "a table needs at least one slot");
         return -1;
     }
-    self->keys = PyMem_Malloc((size_t)size * sizeof(uint64_t));
-    self->bounds = PyMem_Malloc((size_t)size * sizeof(Bound));
-    if (self->keys == NULL || self->bounds == NULL) {
-        PyMem_Free(self->keys);
-        PyMem_Free(self->bounds);
-        self->keys = NULL;
-        self->bounds = NULL;
+    self->slots = PyMem_Calloc((size_t)size, sizeof(uint64_t));
+    if (self->slots == NULL) {
         PyErr_NoMemory();
         return -1;
     }
     self->size = size;
-    table_clear_slots(self);
     return 0;
 }
 
 static void
 Table_dealloc(Table *self)
 {
-    PyMem_Free(self->keys);
-    PyMem_Free(self->bounds);
+    PyMem_Free(self->slots);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-/* The slot of a key given from Python, or -1 with an exception set. */
+/* Read a key given from Python: 0, or -1 with an exception set. */
 static int
 table_key(Table *self, PyObject *key_object, uint64_t *key)
 {
-    if (self->keys == NULL) {
+    if (self->slots == NULL) {
         PyErr_SetString(PyExc_ValueError, "the table isn't initialised");
         return -1;
     }
@@ -143,11 +144,11 @@ Table_get(Table *self, PyObject *key_object)
     if (table_key(self, key_object, &key) < 0) {
         return NULL;
     }
-    uint64_t slot = key % (uint64_t)self->size;
-    if (self->keys[slot] != key) {
+    uint64_t slot = self->slots[key % (uint64_t)self->size];
+    if (!holds(slot, key)) {
         Py_RETURN_NONE;
     }
-    return Py_BuildValue("(ii)", self->bounds[slot].kind, self->bounds[slot].score);
+    return Py_BuildValue("(ii)", entry_kind(slot), entry_score(slot));
 }
 
 static PyObject *
@@ -160,19 +161,19 @@ Table_put(Table *self, PyObject *args)
         || table_key(self, key_object, &key) < 0) {
         return NULL;
     }
-    if (kind < UPPER || kind > EXACT || score < INT8_MIN || score > INT8_MAX) {
-        PyErr_SetString(PyExc_ValueError, "kind is 1, 2 or 3 and a score fits in a byte");
+    if (key > KEY_MASK || kind < UPPER || kind > EXACT || score < -SCORE_OFFSET || score >= SCORE_OFFSET) {
+        PyErr_SetString(PyExc_ValueError, "not a position's key, a kind (1, 2 or 3) and a score");
         return NULL;
     }
-    table_store(self, key % (uint64_t)self->size, key, kind, score);
+    self->slots[key % (uint64_t)self->size] = entry(key, kind, score);
     Py_RETURN_NONE;
 }
 
 static PyObject *
 Table_clear(Table *self, PyObject *Py_UNUSED(ignored))
 {
-    if (self->keys != NULL) {
-        table_clear_slots(self);
+    if (self->slots != NULL) {
+        memset(self->slots, 0, (size_t)self->size * sizeof(uint64_t));
     }
     Py_RETURN_NONE;
 }
@@ -182,7 +183,7 @@ Table_used(Table *self, void *Py_UNUSED(closure))
 {
     Py_ssize_t used = 0;
     for (Py_ssize_t slot = 0; slot < self->size; slot++) {
-        used += self->keys[slot] != EMPTY;
+        used += entry_kind(self->slots[slot]) != 0;
     }
     return PyLong_FromSsize_t(used);
 }
@@ -324,19 +325,23 @@ book_score(Search *self, uint64_t current, uint64_t mask, int *found)
     return 0;
 }
 
-/* How many cells a set holds. */
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(address) __builtin_prefetch(address)
+#else
+#define PREFETCH(address) ((void)(address))
+#endif
+
+/* How many cells a set holds. The sets counted, the threats a move makes,
+ * hold a few cells: a loop over them beats a portable popcount, which is
+ * a library call without -mpopcnt. */
 static inline int
 count_cells(uint64_t cells)
 {
-#if defined(__GNUC__) || defined(__clang__)
-    return __builtin_popcountll(cells);
-#else
     int count = 0;
     for (; cells; cells &= cells - 1) {
         count++;
     }
     return count;
-#endif
 }
 
 typedef struct {
@@ -390,17 +395,17 @@ negamax(Search *self, uint64_t current, uint64_t mask, int moves, int alpha, int
     Table *table = self->table;
     uint64_t size = (uint64_t)table->size;
     uint64_t key = current + mask;
-    uint64_t slot = key % size;
-    if (table->keys[slot] == key) {
-        Bound bound = table->bounds[slot];
-        if (bound.kind & UPPER && bound.score < beta) {
-            beta = bound.score;
+    uint64_t *slot = &table->slots[key % size];
+    if (holds(*slot, key)) {
+        int kind = entry_kind(*slot), score = entry_score(*slot);
+        if (kind & UPPER && score < beta) {
+            beta = score;
             if (alpha >= beta) {
                 return beta;
             }
         }
-        if (bound.kind & LOWER && bound.score > alpha) {
-            alpha = bound.score;
+        if (kind & LOWER && score > alpha) {
+            alpha = score;
             if (alpha >= beta) {
                 return alpha;
             }
@@ -412,7 +417,7 @@ negamax(Search *self, uint64_t current, uint64_t mask, int moves, int alpha, int
         int found;
         int score = book_score(self, current, mask, &found);
         if (found) {
-            table_store(table, slot, key, EXACT, score);
+            *slot = entry(key, EXACT, score);
             return score;
         }
     }
@@ -445,14 +450,19 @@ negamax(Search *self, uint64_t current, uint64_t mask, int moves, int alpha, int
     /* Step 12: enhanced transposition cutoffs, where there are 2 moves or more. */
     uint64_t opponent = current ^ mask;
     if (count > 1) {
+        /* The probes' cache misses overlap when they are all asked first. */
+        uint64_t *child_slots[WIDTH];
+        for (int i = 0; i < count; i++) {
+            child_slots[i] = &table->slots[(opponent + (mask | candidates[i].move)) % size];
+            PREFETCH(child_slots[i]);
+        }
         for (int i = 0; i < count; i++) {
             uint64_t child = opponent + (mask | candidates[i].move);
-            uint64_t child_slot = child % size;
-            Bound bound = table->bounds[child_slot];
-            if (bound.kind & UPPER && table->keys[child_slot] == child) {
-                int score = -bound.score;
+            uint64_t child_slot = *child_slots[i];
+            if (entry_kind(child_slot) & UPPER && holds(child_slot, child)) {
+                int score = -entry_score(child_slot);
                 if (score >= beta) {
-                    table_store(table, slot, key, LOWER, score);
+                    *slot = entry(key, LOWER, score);
                     return score;
                 }
             }
@@ -464,14 +474,14 @@ negamax(Search *self, uint64_t current, uint64_t mask, int moves, int alpha, int
             return 0;
         }
         if (score >= beta) {
-            table_store(table, slot, key, LOWER, score);
+            *slot = entry(key, LOWER, score);
             return score;
         }
         if (score > alpha) {
             alpha = score;
         }
     }
-    table_store(table, slot, key, UPPER, alpha);
+    *slot = entry(key, UPPER, alpha);
     return alpha;
 }
 
@@ -505,7 +515,7 @@ Search_init(Search *self, PyObject *args, PyObject *kwargs)
                                      &codes, &values, &limit, &budget_error)) {
         return -1;
     }
-    if (((Table *)table)->keys == NULL) {
+    if (((Table *)table)->slots == NULL) {
         PyErr_SetString(PyExc_ValueError, "the table isn't initialised");
         return -1;
     }
