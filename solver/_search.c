@@ -347,6 +347,7 @@ count_cells(uint64_t cells)
 typedef struct {
     int order; /* threats made << 3 | centrality: higher goes first */
     uint64_t move, made;
+    uint64_t *child_slot; /* the table slot of the move's position, for step 12 */
 } Candidate;
 
 /* search.py's negamax, step by step; see there for why. */
@@ -425,19 +426,31 @@ negamax(Search *self, uint64_t current, uint64_t mask, int moves, int alpha, int
     /* Step 7: the moves that make the most threats first, ties to the
      * more central (step 4); sorted by insertion, the keys being distinct. */
     uint64_t free_cells = BOARD ^ mask;
+    uint64_t opponent = current ^ mask;
     Candidate candidates[WIDTH];
     int count = 0;
     if (!(possible & (possible - 1))) {
-        candidates[count++] = (Candidate){0, possible, open_lines(current | possible) & free_cells};
+        candidates[count++] = (Candidate){0, possible, open_lines(current | possible) & free_cells, NULL};
     }
     else {
+        /* Step 12 reads each move's slot in the table, mostly a cache miss:
+         * asked for now, the misses overlap with each other and with the
+         * ordering. */
+        uint64_t *child_slots[WIDTH];
+        for (int rank = 0; rank < WIDTH; rank++) {
+            uint64_t move = possible & COLUMN_CELLS << COLUMN_ORDER[rank] * STRIDE;
+            child_slots[rank] = move ? &table->slots[(opponent + (mask | move)) % size] : NULL;
+            if (move) {
+                PREFETCH(child_slots[rank]);
+            }
+        }
         for (int rank = 0; rank < WIDTH; rank++) {
             uint64_t move = possible & COLUMN_CELLS << COLUMN_ORDER[rank] * STRIDE;
             if (!move) {
                 continue;
             }
             uint64_t made = open_lines(current | move) & free_cells;
-            Candidate candidate = {count_cells(made) << 3 | (WIDTH - rank), move, made};
+            Candidate candidate = {count_cells(made) << 3 | (WIDTH - rank), move, made, child_slots[rank]};
             int at = count++;
             while (at > 0 && candidates[at - 1].order < candidate.order) {
                 candidates[at] = candidates[at - 1];
@@ -448,17 +461,10 @@ negamax(Search *self, uint64_t current, uint64_t mask, int moves, int alpha, int
     }
 
     /* Step 12: enhanced transposition cutoffs, where there are 2 moves or more. */
-    uint64_t opponent = current ^ mask;
     if (count > 1) {
-        /* The probes' cache misses overlap when they are all asked first. */
-        uint64_t *child_slots[WIDTH];
-        for (int i = 0; i < count; i++) {
-            child_slots[i] = &table->slots[(opponent + (mask | candidates[i].move)) % size];
-            PREFETCH(child_slots[i]);
-        }
         for (int i = 0; i < count; i++) {
             uint64_t child = opponent + (mask | candidates[i].move);
-            uint64_t child_slot = *child_slots[i];
+            uint64_t child_slot = *candidates[i].child_slot;
             if (entry_kind(child_slot) & UPPER && holds(child_slot, child)) {
                 int score = -entry_score(child_slot);
                 if (score >= beta) {
