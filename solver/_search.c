@@ -1,4 +1,4 @@
-/* The solver's negamax, compiled: solver/search.py's _make_search in C.
+/* The solver's negamax, compiled: solver/search.py's Search in C.
  *
  * search.py is the reference and says why each step is there; this file
  * runs the same steps in the same order, so that on the same position, with
@@ -10,13 +10,13 @@
  * - Table: step 6's transposition table, with TranspositionTable's methods
  *   (get, put, clear, size, used). Its slots are a C array, not Python
  *   lists: the search reads them without touching a Python object, and a
- *   slot takes 8 bytes instead of about 50. A Python search can't read these
- *   slots at C speed, nor a C search Python's lists, so each implementation
- *   has a table of its own and Solver pairs them (search.py, "Step 13").
+ *   slot takes 8 bytes instead of about 50. Python's lists are what CPython
+ *   reads fastest, a C array what C does: each search has a table of its
+ *   own, and Solver pairs them (search.py, "Step 13").
  * - Search: the negamax over one Table and the opening book, called like
- *   the function that _make_search returns, with `searched()` beside it. It
- *   reads the book's two arrays (OpeningBook.codes and .values) through the
- *   buffer protocol, in place: nothing is copied.
+ *   search.py's Search, with its `searched()`. It reads the book's two
+ *   arrays (OpeningBook.codes and .values) through the buffer protocol, in
+ *   place: nothing is copied.
  *
  * The search holds the GIL: a Solver's table is not made for two searches
  * at once, and a search takes a fraction of a second.
