@@ -21,7 +21,7 @@ class OptionalBuildExt(build_ext):
         try:
             super().build_extension(ext)
         except Exception:
-            print(f"{ext.name} not built: the solver will search in pure Python, about 50 times slower")
+            print(f"{ext.name} not built: the solver will search in pure Python, 50 to 100 times slower")
             raise
 
 
