@@ -838,8 +838,9 @@ def _known_cutoff(table, opponent, mask, candidates, beta):
 
 
 # Step 13 (speed, the project's own): the same search, compiled. CPython
-# searches about 10^5 positions a second here, and the hardest positions
-# need millions: no pruning closes that gap, compiled code does. So
+# searches 1 to 2·10^5 positions a second here, and the hardest positions
+# need millions: no pruning closes that gap, compiled code does (about 70
+# times as many a second, bench/SOLVER.md). So
 # solver/_search.c runs Search's negamax in C, step for step, with the
 # same move order, table and book, and so the same scores after searching
 # the same positions (the tests check both). As websockets does with its
@@ -847,11 +848,12 @@ def _known_cutoff(table, opponent, mask, candidates, beta):
 # installing), or with CONNECT4_NO_EXTENSIONS=1 in the environment, the
 # Python search above runs, slower. Everything but the negamax stays here.
 #
-# The C search keeps its table in C arrays (solver._search.Table, with
-# TranspositionTable's methods): reading Python's lists from C would cost
-# most of what C gains, and storing arrays for both would slow the Python
-# search (step 10). So a Solver pairs a table with its search; the book is
-# shared, C reading OpeningBook's arrays in place.
+# The C search keeps its table in a C array, a 64-bit word a slot
+# (solver._search.Table, with TranspositionTable's methods): reading
+# Python's lists from C would cost most of what C gains, and an array for
+# both would slow the Python search (step 10). So a Solver pairs a table
+# with its search; the book is shared, C reading OpeningBook's arrays in
+# place.
 def _make_compiled_search(table, book, max_nodes):
     """The compiled Search over table (a solver._search.Table) and book."""
     limit = (1 << 62) if max_nodes is None else max_nodes
