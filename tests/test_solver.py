@@ -9,10 +9,18 @@ tests/data/solver_positions.txt holds reference positions at every stage of
 the game; tests/data/make_solver_positions.py says how it was made.
 
 Positions are written as in Pons's tutorial: the columns played, 1 to 7.
+
+The solver has two searches, the Python one and the compiled one
+(solver/_search.c): tests that search run on both, through the
+`implementation` fixture, as websockets' tests run its speedups; and the two
+are checked against each other, position by position, down to the number of
+positions searched.
 """
 
+import importlib.util
 import json
 import logging
+import os
 import random
 import subprocess
 import sys
@@ -30,10 +38,29 @@ COLUMNS, ROWS = 7, 6
 REFERENCE = ROOT / "tests" / "data" / "solver_positions.txt"
 
 
+def require_compiled():
+    """Skip a test of the compiled search where it isn't built; in CI, fail it."""
+    if "C" in solver.search.IMPLEMENTATIONS:
+        return
+    if os.environ.get("CONNECT4_NO_EXTENSIONS"):
+        pytest.skip("CONNECT4_NO_EXTENSIONS is set: the Python search only")
+    if os.environ.get("CI"):
+        pytest.fail("solver/_search.c isn't built: pip install -e . with a C compiler and Python's headers")
+    pytest.skip("solver/_search.c isn't built")
+
+
+@pytest.fixture(scope="module", params=["Python", "C"])
+def implementation(request):
+    """Each search in turn, the Python one and the compiled one."""
+    if request.param == "C":
+        require_compiled()
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def solve():
+def solve(implementation):
     """A solver shared by a module's tests, as a server would share one."""
-    return Solver()
+    return Solver(implementation=implementation)
 
 
 # The brute force: a grid of lists, every line of four checked cell by cell,
@@ -163,21 +190,21 @@ def test_an_invalid_position_is_a_value_error():
     assert issubclass(InvalidPosition, ValueError)
 
 
-def test_a_won_position_is_over_and_scores_the_win():
+def test_a_won_position_is_over_and_scores_the_win(implementation):
     # Red connects four with its 4th checker: yellow, to move, has lost 18.
     position = Position("1212121")
     assert position.won and position.over
-    assert Solver(table_size=101).score(position) == -18
-    assert Solver(table_size=101).scores(position) == [None] * COLUMNS
-    assert Solver(table_size=101).best_move(position) is None
+    assert Solver(table_size=101, implementation=implementation).score(position) == -18
+    assert Solver(table_size=101, implementation=implementation).scores(position) == [None] * COLUMNS
+    assert Solver(table_size=101, implementation=implementation).best_move(position) is None
 
 
-def test_a_full_board_is_a_draw():
+def test_a_full_board_is_a_draw(implementation):
     draw = "".join(str(column + 1) for column in DRAW_GAME)
     position = Position(draw)
     assert position.over and not position.won
-    assert Solver(table_size=101).score(position) == 0
-    assert Solver(table_size=101).scores(position) == [None] * COLUMNS
+    assert Solver(table_size=101, implementation=implementation).score(position) == 0
+    assert Solver(table_size=101, implementation=implementation).scores(position) == [None] * COLUMNS
 
 
 # A full game without four in a row, as in tests/utils.py.
@@ -306,14 +333,14 @@ def test_a_solver_is_reusable_and_agrees_with_a_fresh_one(solve):
     positions = random_positions(7, 26, 5) + random_positions(8, 9, 3)
     first = [solve.scores(Position(moves)) for moves in positions]
     again = [solve.scores(Position(moves)) for moves in reversed(positions)][::-1]
-    fresh = [Solver(table_size=1 << 12 | 1).scores(Position(moves)) for moves in positions]
+    fresh = [Solver(table_size=1 << 12 | 1, implementation=solve.implementation).scores(Position(moves)) for moves in positions]
     assert first == again == fresh
 
 
 def test_a_tiny_table_still_gives_exact_scores(solve):
     # Collisions replace entries; keys are checked, so scores stay exact.
     for moves in random_positions(11, 28, 5):
-        assert Solver(table_size=7).score(Position(moves)) == solve.score(Position(moves))
+        assert Solver(table_size=7, implementation=solve.implementation).score(Position(moves)) == solve.score(Position(moves))
 
 
 def test_best_move_and_best_moves_have_the_best_score(solve):
@@ -354,9 +381,9 @@ BOOK_POSITIONS = ["123456712345", "255235465151", "523617356626", "345646744675"
 
 
 @pytest.mark.parametrize("moves", BOOK_POSITIONS)
-def test_the_book_agrees_with_the_search_without_it(book, moves):
+def test_the_book_agrees_with_the_search_without_it(book, moves, implementation):
     position = Position(moves)
-    searched = Solver(book=False).score(position)
+    searched = Solver(book=False, implementation=implementation).score(position)
     assert book.score(position.current, position.mask) == searched
     assert book.score(position.mirror().current, position.mirror().mask) == searched
 
@@ -381,16 +408,48 @@ def test_the_book_leaves_out_positions_won_at_once(book):
     assert book.score(position.current, position.mask) is None
 
 
-def test_without_the_book_the_solver_is_exact_and_says_why(book, monkeypatch, caplog):
+def test_without_the_book_the_solver_is_exact_and_says_why(book, implementation, monkeypatch, caplog):
     monkeypatch.setattr(solver.search, "_book", None)
     monkeypatch.setattr(solver.search, "_book_loaded", False)
     monkeypatch.setitem(sys.modules, "bitbully_databases", None)  # import fails
     with caplog.at_level(logging.WARNING, logger="solver"):
-        bookless = Solver()
+        bookless = Solver(implementation=implementation)
         assert bookless.book is None
     assert "no opening book" in caplog.text
     position = Position(BOOK_POSITIONS[0][:-1])  # 11 checkers: the search passes the book's depth
-    assert bookless.score(position) == Solver(book=book).score(position)
+    assert bookless.score(position) == Solver(book=book, implementation=implementation).score(position)
+
+
+# An independent reference in the middle of the game, where the brute force
+# can't reach: bitbully's exact 12-checker scores against the search without
+# the book, to the end of the game. The compiled search checks hundreds; the
+# Python one, which needs seconds for most of them, a handful of those it
+# settles within a budget. Both skip the few positions past their budget,
+# which need up to 10 million positions searched: seconds even compiled.
+MIDDLE_GAME_POSITIONS = {"C": 200, "Python": 5}
+MIDDLE_GAME_BUDGET = {"C": 1_000_000, "Python": 60_000}
+
+
+def test_the_search_without_the_book_agrees_with_the_book_in_the_middle_game(book, implementation):
+    wanted = MIDDLE_GAME_POSITIONS[implementation]
+    budget = MIDDLE_GAME_BUDGET[implementation]
+    rng = random.Random(16)
+    checked = []
+    for _ in range(20 * wanted):
+        moves = random_position(rng, 12)
+        if moves is None or Position(moves).winning_columns():
+            continue  # the book leaves out positions won at the next move
+        position = Position(moves)
+        bookless = Solver(book=False, max_nodes=budget, implementation=implementation)
+        try:
+            searched = bookless.score(position)
+        except SearchBudgetExceeded:
+            continue
+        assert searched == book.score(position.current, position.mask), moves
+        checked.append(moves)
+        if len(checked) == wanted:
+            break
+    assert len(checked) == wanted
 
 
 def test_an_opening_book_reads_the_files_format():
@@ -470,19 +529,19 @@ def test_each_opening_score_is_the_best_of_its_moves_scores(opening):
 CHEAP_OPENING_POSITIONS = ["4444", "1234", "7711"]
 
 
-def test_the_opening_agrees_with_a_fresh_search(opening):
+def test_the_opening_agrees_with_a_fresh_search(opening, implementation):
     rng = random.Random(12)
     deepest = [moves for moves, _ in opening.entries if len(moves) == solver.search.OPENING_CHECKERS]
     for moves in rng.sample(deepest, 6) + CHEAP_OPENING_POSITIONS:
         position = Position(moves)
-        searched = Solver(table_size=1 << 16 | 1, opening=False).score(position)
+        searched = Solver(table_size=1 << 16 | 1, opening=False, implementation=implementation).score(position)
         assert opening.score(position.current, position.mask) == searched, moves
         assert opening.score(position.mirror().current, position.mirror().mask) == searched, moves
 
 
-def test_the_solver_looks_up_the_first_moves_without_searching(opening):
+def test_the_solver_looks_up_the_first_moves_without_searching(opening, implementation):
     # No position may be searched: a lookup, mirror image included, or an error.
-    lookup_only = Solver(opening=opening, max_nodes=0)
+    lookup_only = Solver(opening=opening, max_nodes=0, implementation=implementation)
     assert lookup_only.scores(Position()) == [-2, -1, 0, 1, 0, -1, -2]
     assert lookup_only.score(Position()) == 1
     for moves in ["1", "7", "4453", "6712"]:
@@ -510,6 +569,97 @@ def test_the_opening_is_loaded_once(opening):
     assert solver.search.opening_scores() is opening
     assert Solver().opening is opening
     assert Solver(opening=False).opening is None
+
+
+# The compiled search against the Python one.
+
+
+def test_the_compiled_search_is_built_in_ci():
+    if not os.environ.get("CI"):
+        pytest.skip("outside CI the compiled search is optional")
+    assert importlib.util.find_spec("solver._search") is not None, "solver/_search.c isn't built"
+
+
+def implementation_in_a_process(environment):
+    """The search that a new Python process picks, in this environment."""
+    code = "import solver.search as s; print(s.IMPLEMENTATION, s.Solver().implementation, *s.IMPLEMENTATIONS)"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_connect4_no_extensions_forces_the_python_search():
+    environment = {**os.environ, "CONNECT4_NO_EXTENSIONS": "1"}
+    assert implementation_in_a_process(environment) == ["Python", "Python", "Python"]
+
+
+def test_the_compiled_search_is_the_default_where_it_is_built():
+    require_compiled()
+    environment = {key: value for key, value in os.environ.items() if key != "CONNECT4_NO_EXTENSIONS"}
+    assert implementation_in_a_process(environment) == ["C", "C", "Python", "C"]
+
+
+def test_an_unknown_implementation_is_refused():
+    with pytest.raises(ValueError, match="'Fortran' isn't available"):
+        Solver(implementation="Fortran")
+
+
+def test_both_tables_keep_the_same_entries():
+    require_compiled()
+    tables = [solver.search.IMPLEMENTATIONS[name][0](7) for name in ("Python", "C")]
+    for key, kind, score in [(3, 1, -18), (10, 2, 5), (17, 3, 0), (9, 1, 18), (49 << 42, 2, -21)]:
+        for table in tables:
+            table.put(key, kind, score)
+    for key in [3, 10, 17, 9, 2, 49 << 42]:
+        assert tables[0].get(key) == tables[1].get(key), key
+    assert tables[0].used == tables[1].used == 3
+    for table in tables:
+        table.clear()
+    assert tables[0].used == tables[1].used == 0 and tables[1].get(3) is None
+
+
+def searched(implementation, moves, table_size, max_nodes):
+    """A fresh solver's scores and best moves for a position, the positions searched and its table."""
+    fresh = Solver(table_size=table_size, max_nodes=max_nodes, implementation=implementation)
+    try:
+        found = fresh.scores(Position(moves)), fresh.best_moves(Position(moves))
+    except SearchBudgetExceeded as exceeded:
+        found = str(exceeded)
+    return found, fresh.nodes, fresh.table
+
+
+# Python searches about 10^5 positions a second: past this many, both searches
+# must run out of budget at the same position.
+SEARCH_BUDGET = 40_000
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    checkers=st.integers(0, 41),
+    table_size=st.sampled_from([7, 4099, solver.search.DEFAULT_TABLE_SIZE]),
+)
+def test_both_searches_score_alike_after_searching_the_same_positions(seed, checkers, table_size):
+    require_compiled()
+    moves = random_position(random.Random(seed), checkers)
+    if moves is None:
+        return
+    python_scores, python_nodes, python_table = searched("Python", moves, table_size, SEARCH_BUDGET)
+    compiled_scores, compiled_nodes, compiled_table = searched("C", moves, table_size, SEARCH_BUDGET)
+    assert compiled_scores == python_scores, moves
+    assert compiled_nodes == python_nodes, moves
+    # Entry for entry, the same table.
+    assert compiled_table.used == python_table.used
+    for key in python_table.keys:
+        if key != -1:
+            assert compiled_table.get(key) == python_table.get(key), moves
 
 
 # The command line.
