@@ -63,6 +63,7 @@ from server.connections import (
     send_now,
 )
 from server.hardening import LIMITS, connection_slot
+from solver import search
 
 log = logging.getLogger("connect4")
 
@@ -346,6 +347,11 @@ def websocket_server(host=None, port=8001, **options):
 
 async def main(args):
     """Serve the games, shared through Redis if asked, until SIGTERM or SIGINT."""
+    if search.IMPLEMENTATION == "C":
+        log.info("the computer and the analysis use the compiled search")
+    else:  # no C compiler at install, or CONNECT4_NO_EXTENSIONS=1
+        log.info("the computer and the analysis use the Python search: the slowest "
+                 "positions take seconds where the compiled search takes a tenth")
     async with contextlib.AsyncExitStack() as stack:
         stack.callback(SEARCHES.close)  # last: searches end after the games
         if args.redis:

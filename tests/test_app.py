@@ -20,6 +20,7 @@ from connect4 import Connect4
 from server import command_line
 from server.hardening import MAX_SIZE
 from solver import Position, Solver
+from solver.search import IMPLEMENTATIONS
 from conftest import (
     DRAW, MS, RED_WINS, ROOT, assert_nothing_received, http_get, receive, send,
 )
@@ -483,6 +484,18 @@ def test_the_port_environment_variable_sets_the_websocket_port(app_process):
     assert process.websocket_port == port
     assert http_get(port, "/healthz")[0] == 200
 
+
+
+@pytest.mark.parametrize(
+    "environment, search",
+    [({}, "the compiled search"), ({"CONNECT4_NO_EXTENSIONS": "1"}, "the Python search")],
+)
+def test_the_server_says_which_search_the_computer_uses(app_process, environment, search):
+    if not environment and "C" not in IMPLEMENTATIONS and not os.environ.get("CI"):
+        pytest.skip("the compiled search isn't built here")
+    process = app_process("--no-http", env=os.environ | environment)
+    _, log = process.stop()
+    assert f"the computer and the analysis use {search}" in log
 
 
 # Resume: a seat outlives its connection for a grace period.
