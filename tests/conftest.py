@@ -137,7 +137,7 @@ def app_process():
 
     yield start
     for process in processes:
-        process.kill()
+        process.close()
 
 
 @pytest.fixture

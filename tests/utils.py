@@ -5,6 +5,7 @@ Test files import these from here; tests/conftest.py re-exports them too.
 """
 
 import asyncio
+import contextlib
 import http.client
 import json
 import os
@@ -90,6 +91,8 @@ class AppProcess:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            # So that kill() stops its worker processes with it.
+            start_new_session=True,
         )
         self.signalled = False
         self._stdout = queue.Queue()
@@ -141,10 +144,21 @@ class AppProcess:
         return self.process.returncode, self.log
 
     def kill(self):
-        """Stop the server at once, if it still runs."""
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
+        """Stop the server at once, and the worker processes it started."""
+        # Its own process group (see __init__): the solver's workers go with it.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def close(self, timeout=5000 * MS):
+        """Stop the server if it still runs: with SIGTERM, by force if it doesn't stop in time."""
+        # SIGTERM lets it stop the solver's workers; SIGKILL is the last resort.
+        if self.process.poll() is None and not self.signalled:
+            self.signal()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=timeout)
+        # Also what it left behind if a test killed it or it didn't stop.
+        self.kill()
 
 
 class RedisServer:
@@ -174,7 +188,7 @@ class RedisServer:
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
         for _ in range(200):
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                socket.create_connection(("127.0.0.1", self.port), timeout=1000 * MS).close()
                 return
             except OSError:
                 threading.Event().wait(10 * MS)
@@ -183,7 +197,7 @@ class RedisServer:
     def stop(self):
         """Stop the server as a service manager would; it saves its data first."""
         self.process.terminate()
-        self.process.wait(timeout=10)
+        self.process.wait(timeout=10_000 * MS)
 
     def command(self, *args):
         """Run a command with redis-cli and return its output."""
