@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from connect4 import PLAYER1, Connect4
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # Every wait in the tests is a number of MS, as in websockets' own tests: on a
@@ -58,6 +60,37 @@ async def assert_nothing_received(websocket, wait=50 * MS):
     """Check that the server sent nothing to this connection."""
     with pytest.raises(TimeoutError):
         await asyncio.wait_for(websocket.recv(), wait)
+
+
+async def play_moves(red, yellow, columns, watchers=(), *, played=()):
+    """Play columns in turn, checking that everyone hears each move and the result as the rules say.
+
+    red and yellow are the connections of the players with these colours now;
+    played are the columns of the game played before, red first. Return the
+    event that ended the game if these columns end it, else the last move's.
+
+    """
+    game = Connect4()
+    for column in played:
+        game.play(game.next_player, column)
+    everyone = [red, yellow, *watchers]
+
+    async def everyone_hears(event):
+        # Across processes sharing Redis, events take longer to reach everyone.
+        heard = [await receive(websocket, 5000 * MS) for websocket in everyone]
+        assert heard == [event] * len(everyone), heard
+        return event
+
+    event = None
+    for column in columns:
+        player = game.next_player
+        row = game.play(player, column)
+        await send(red if player == PLAYER1 else yellow, type="play", column=column)
+        event = await everyone_hears({"type": "play", "player": player, "column": column, "row": row})
+    if game.over:
+        event = {"type": "win", "player": game.winner} if game.winner else {"type": "draw"}
+        await everyone_hears(event)
+    return event
 
 
 def http_get(port, path, host="127.0.0.1", headers=None):
