@@ -103,7 +103,7 @@ class Game:
         return events[0]
 
     async def play_all(self, columns):
-        """Play columns in turn, red first; return the result if the game ends, else the last move."""
+        """Play columns in turn, red first, with everyone hearing them (see play_moves)."""
         return await play_moves(self.red, self.yellow, columns, [self.spectator])
 
 

@@ -1,4 +1,4 @@
-"""The game server, tested with a real server and real WebSocket clients."""
+"""app.py: the game server, tested with a real server and real WebSocket clients."""
 
 import asyncio
 import contextlib

@@ -86,7 +86,8 @@ async def play_moves(red, yellow, columns, watchers=(), *, played=()):
         player = game.next_player
         row = game.play(player, column)
         await send(red if player == PLAYER1 else yellow, type="play", column=column)
-        event = await everyone_hears({"type": "play", "player": player, "column": column, "row": row})
+        event = {"type": "play", "player": player, "column": column, "row": row}
+        await everyone_hears(event)
     if game.over:
         event = {"type": "win", "player": game.winner} if game.winner else {"type": "draw"}
         await everyone_hears(event)
@@ -221,8 +222,8 @@ class RedisServer:
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
         for _ in range(200):
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1000 * MS).close()
-                return
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1000 * MS):
+                    return
             except OSError:
                 threading.Event().wait(10 * MS)
         pytest.fail("redis-server didn't start")
