@@ -81,6 +81,9 @@ class AppProcess:
     def __init__(self, *args, port=0, env=None, program=("app.py",)):
         # The page's port too: the default, 8000, may be serving a real game.
         command = [sys.executable, *program, "--host", "127.0.0.1", "--http-port", "0"]
+        # Every test client comes from 127.0.0.1: a test of the per-client
+        # limits sets them again after these.
+        command += ["--max-client-connections", "0", "--max-client-games", "0"]
         if port is not None:
             command += ["--port", str(port)]
         self.process = subprocess.Popen(
