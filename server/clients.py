@@ -30,6 +30,8 @@ def proxy_network(text):
 
 def is_trusted(address):
     """Tell whether a connection from this address comes from a trusted proxy."""
+    if not LIMITS.trusted_proxies:
+        return False  # the usual case, without parsing an address for every handshake
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
@@ -64,13 +66,13 @@ class Clients:
         # token bucket of client_games tokens earning all back in a minute.
         self.games_full_at = {}
         self.prune_above = 10_000  # addresses in games_full_at before pruning it
-        self.logged = {}  # address -> when its last refusal was logged
+        self.logged = {}  # (address, limit) -> when a refusal was last logged
 
     def connect(self, address):
         """Count a connection from address as open; return False if it's one too many."""
         limit, count = LIMITS.client_connections, self.connections.get(address, 0)
         if limit and count >= limit:
-            self.refused(address, f"{limit} connections are open from it")
+            self.refused(address, "connections", f"{limit} connections are open from it")
             return False
         self.connections[address] = count + 1
         return True
@@ -89,7 +91,7 @@ class Clients:
         now, refill = time.monotonic_ns(), 60_000_000_000 // limit
         full_at = max(self.games_full_at.get(address, now), now)
         if full_at + refill - now > limit * refill:  # no token left
-            self.refused(address, f"it started {limit} games in the last minute")
+            self.refused(address, "games", f"it started {limit} games in the last minute")
             raise RateLimited("You started many games in a short time. Wait a minute.")
         self.games_full_at[address] = full_at + refill
         self.prune(now)
@@ -102,14 +104,14 @@ class Clients:
                     del self.games_full_at[address]
             self.prune_above = max(10_000, 2 * len(self.games_full_at))
 
-    def refused(self, address, why):
-        """Log a refusal, naming the client, once a minute per client at most."""
-        now = time.monotonic()
-        if now - self.logged.get(address, -LOG_EVERY) >= LOG_EVERY:
+    def refused(self, address, limit, why):
+        """Log a refusal, naming the client, once a minute per client and limit at most."""
+        now, key = time.monotonic(), (address, limit)
+        if now - self.logged.get(key, -LOG_EVERY) >= LOG_EVERY:
             log.warning("refusing client %s: %s", address, why)
             if len(self.logged) > 10_000:
                 self.logged.clear()  # a flood of addresses: logging a few again is fine
-            self.logged[address] = now
+            self.logged[key] = now
 
 
 CLIENTS = Clients()
