@@ -55,6 +55,7 @@ from games.exceptions import (
 )
 from games.memory import Games, LocalGames
 from server import command_line, serving
+from server.clients import CLIENTS
 from server.connections import (
     CONNECTIONS,
     connection_id,
@@ -164,6 +165,7 @@ async def route(websocket, event):
 
 async def start(websocket, computer_level=None, player=PLAYER1):
     """Create a game and seat the connection as red, or as player against the computer."""
+    CLIENTS.start_game(websocket.client)  # one client may start only so many
     room = Room(
         join_key=secrets.token_urlsafe(12),
         watch_key=secrets.token_urlsafe(12),

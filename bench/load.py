@@ -20,6 +20,10 @@ DRAW = [5, 4, 5, 0, 6, 2, 4, 5, 5, 0, 4, 1, 1, 0, 4, 5, 6, 5, 3, 1, 1,
         2, 2, 6, 2, 6, 6, 3, 6, 2, 0, 3, 0, 3, 3, 4, 3, 1, 4, 2, 1, 0]  # fmt: skip
 PLAYS = [json.dumps({"type": "play", "column": column}) for column in range(7)]
 
+# uri -> the TLS settings that trust its server, for wss:// servers of the
+# benchmark, e.g. Caddy with its own local certificate authority.
+TLS = {}
+
 # Games opened at once, so that the server's accept queue never overflows.
 OPENING = 50
 
@@ -123,7 +127,7 @@ class Game:
 
 async def connect_client(uri, opened):
     """Open a connection like a browser's and add it to opened."""
-    websocket = await connect(uri, compression="deflate", ping_interval=None)
+    websocket = await connect(uri, compression="deflate", ping_interval=None, ssl=TLS.get(uri))
     opened.append(websocket)
     return websocket
 

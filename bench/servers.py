@@ -8,6 +8,7 @@ import io
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tarfile
@@ -16,6 +17,8 @@ import time
 from pathlib import Path
 
 import redis
+
+from bench import load
 
 log = logging.getLogger("bench")
 
@@ -38,7 +41,13 @@ SERVERS = {
     "app+redis": (["app.py", "--no-http"], {}),
     # Two app.py on one Redis: red of each game on one, yellow on the other.
     "2 apps+redis": (["app.py", "--no-http"], {}),
+    # app.py behind Caddy, as deploy/ sets them up: clients connect over wss://
+    # to Caddy, which forwards to app.py's one port.
+    "app+caddy": (["app.py", "--trusted-proxy", "127.0.0.1"], {}),
 }
+# The benchmark's clients all come from 127.0.0.1: lift the per-client limits
+# of app.py, which an earlier revision's may not know.
+UNLIMITED = ["--max-client-connections", "0", "--max-client-games", "0"]
 # Servers whose play events are canned, column 0 and row 0, whatever the move.
 CANNED = {"floor"}
 # Servers that run with --redis: name -> how many app.py processes share one Redis.
@@ -165,6 +174,82 @@ class RedisServer:
         self.directory.cleanup()
 
 
+class Caddy:
+    """Debian's caddy with deploy/Caddyfile on a free loopback port, ``tls internal``.
+
+    Its certificate comes from Caddy's own local authority, which the
+    benchmark's clients trust (load.TLS). Stop it with stop().
+
+    """
+
+    def __init__(self):
+        if shutil.which("caddy") is None:
+            raise RuntimeError("caddy is not installed (apt-get install caddy)")
+        self.directory = tempfile.TemporaryDirectory(prefix="bench-caddy-")
+        self.port, self.process = free_port(), None
+        self.url = f"https://localhost:{self.port}"
+
+    def start(self, app_uri):
+        """Start Caddy in front of app.py at app_uri; return the uri clients connect to."""
+        app_port = int(app_uri.rstrip("/").rpartition(":")[2])
+        root = Path(self.directory.name)
+        site = (ROOT / "deploy" / "Caddyfile").read_text()
+        site = site.replace("connect4.example.org {", f"localhost:{self.port} {{\n\ttls internal")
+        site = site.replace("127.0.0.1:8000", f"127.0.0.1:{app_port}")
+        (root / "Caddyfile").write_text(
+            f"{{\n\tadmin off\n\tskip_install_trust\n\tauto_https disable_redirects\n"
+            f"\thttp_port {free_port()}\n\thttps_port {self.port}\n"
+            f"\tstorage file_system {root / 'data'}\n}}\n{site}"
+        )
+        self.log = tempfile.TemporaryFile("w+")
+        self.process = subprocess.Popen(
+            ["caddy", "run", "--config", str(root / "Caddyfile"), "--adapter", "caddyfile"],
+            env=os.environ | {"HOME": str(root), "XDG_CONFIG_HOME": str(root / "config")},
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        uri = f"wss://localhost:{self.port}/"
+        load.TLS[uri] = self.wait_for_certificate(root / "data/pki/authorities/local/root.crt")
+        return uri
+
+    def wait_for_certificate(self, authority):
+        """Wait until Caddy serves /healthz over TLS; return TLS settings that trust it."""
+        for _ in range(1000):
+            try:
+                context = ssl.create_default_context(cafile=authority)
+                with socket.create_connection(("localhost", self.port), timeout=1) as raw:
+                    with context.wrap_socket(raw, server_hostname="localhost") as tls:
+                        tls.sendall(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+                        if tls.recv(100).startswith(b"HTTP/1.1 200"):
+                            return context
+            except (OSError, ssl.SSLError):
+                if self.process.poll() is not None:
+                    break
+            time.sleep(0.01)
+        self.log.seek(0)
+        raise RuntimeError(f"caddy didn't start: {self.log.read()!r}")
+
+    def cpu_seconds(self):
+        return proc_cpu_seconds(self.process.pid)
+
+    def rss_bytes(self):
+        return proc_rss_bytes(self.process.pid)
+
+    def stop(self):
+        """Stop caddy and remove its directory."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.directory.cleanup()
+
+
+def free_port():
+    """A port free on the loopback now, for a server that can't pick one itself."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 class Server:
     """A server started on ephemeral loopback ports; stop it with stop() or ``with``.
 
@@ -185,15 +270,23 @@ class Server:
             (args, env), self.cwd = SERVERS["app"], Path(self.checkout.name)
         else:
             (args, env), self.cwd = SERVERS[name], ROOT
+            if name != "floor":
+                args = [*args, *UNLIMITED]
         self.processes, self.uris = [], []
+        self.caddy = None
         # The logs go to files: a pipe that nobody reads would fill and block a server.
         self.logs = []
         try:
             if name in SHARED:
                 self.redis = RedisServer()
                 args = [*args, "--redis", self.redis.url]
+            if name == "app+caddy":
+                self.caddy = Caddy()
+                args = [*args, "--public-url", self.caddy.url]
             for _ in range(SHARED.get(name, 1)):
                 self.start(args, env)
+            if self.caddy is not None:
+                self.uris = [self.caddy.start(self.uris[0])]
         except BaseException:
             self.stop()
             raise
@@ -220,11 +313,13 @@ class Server:
 
     def cpu_seconds(self):
         """CPU time the server's app processes used so far, user and system, added up."""
-        return sum(proc_cpu_seconds(process.pid) for process in self.processes)
+        caddy = self.caddy.cpu_seconds() if self.caddy is not None else 0
+        return caddy + sum(proc_cpu_seconds(process.pid) for process in self.processes)
 
     def rss_bytes(self):
-        """The resident memory of the server's app processes, added up."""
-        return sum(proc_rss_bytes(process.pid) for process in self.processes)
+        """The resident memory of the server's app processes, and Caddy's, added up."""
+        caddy = self.caddy.rss_bytes() if self.caddy is not None else 0
+        return caddy + sum(proc_rss_bytes(process.pid) for process in self.processes)
 
     def stop(self):
         """Stop the server with SIGTERM, as systemd would, and wait for it; then its Redis."""
@@ -240,6 +335,8 @@ class Server:
             process.stdout.close()
         if self.redis is not None:
             self.redis.stop()
+        if self.caddy is not None:
+            self.caddy.stop()
         if self.checkout is not None:
             self.checkout.cleanup()
 

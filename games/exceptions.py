@@ -11,6 +11,7 @@
   * :exc:`RematchRefused`: ``"rematch"``
   * :exc:`AlreadyInGame`: ``"in-game"``
   * :exc:`ServerFull`: ``"server-full"``
+  * :exc:`RateLimited`: ``"rate-limited"``
   * :exc:`AnalysisRefused`: ``"analysis"``
 
 * :exc:`Unavailable`: the games' storage can't be reached now: ``"unavailable"``
@@ -27,6 +28,7 @@ __all__ = [
     "RematchRefused",
     "AlreadyInGame",
     "ServerFull",
+    "RateLimited",
     "AnalysisRefused",
     "Unavailable",
     "StorageUnreachable",
@@ -79,6 +81,12 @@ class ServerFull(InvalidEvent):
     """The server holds as many games or connections as it may."""
 
     reason = "server-full"
+
+
+class RateLimited(InvalidEvent):
+    """One client address started as many games as it may for now."""
+
+    reason = "rate-limited"
 
 
 class AnalysisRefused(InvalidEvent):

@@ -13,7 +13,9 @@ import os
 import sys
 
 from games.exceptions import StorageUnreachable
+from server.clients import proxy_network
 from server.limits import LIMITS
+from server.page import public_url
 from server.serving import PortInUse
 
 __all__ = ["run", "parse_args", "event_loop_factory"]
@@ -24,6 +26,9 @@ def run(main, argv=None):
     args = parse_args(argv)
     LIMITS.games, LIMITS.connections = args.max_games, args.max_connections
     LIMITS.grace, LIMITS.computer_delay = args.grace, args.computer_delay
+    LIMITS.client_connections = args.max_client_connections
+    LIMITS.client_games = args.max_client_games
+    LIMITS.trusted_proxies = tuple(args.trusted_proxy)
     set_up_logging(args.verbose)
     try:
         with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
@@ -64,6 +69,7 @@ def parse_args(argv=None):
     """Read the command line; PORT in the environment sets the default --port."""
     parser = argparse.ArgumentParser(description="Play Connect Four in the browser.")
     add_serving_options(parser)
+    add_internet_options(parser)
     add_game_options(parser)
     parser.add_argument("-v", "--verbose", action="store_true", help="log every event")
     args = parser.parse_args(argv)
@@ -71,6 +77,10 @@ def parse_args(argv=None):
         # Each process would hold its own games: a join link would work
         # only when it reached the process that started the game.
         parser.error("--reuse-port needs --redis: processes sharing ports must share the games")
+    if args.public_url and not args.http:
+        parser.error("--public-url serves the page and the game on one port: drop --no-http")
+    if (args.certfile is None) != (args.keyfile is None):
+        parser.error("--certfile and --keyfile go together")
     return args
 
 
@@ -106,6 +116,45 @@ def add_serving_options(parser):
         help="also accept WebSocket connections from pages at this origin, "
         "e.g. https://game.example (repeatable)",
     )
+
+
+def add_internet_options(parser):
+    """Options for serving on the internet: the public address, TLS, per-client limits."""
+    parser.add_argument(
+        "--public-url",
+        type=public_url,
+        default=os.environ.get("PUBLIC_URL") or None,
+        metavar="URL",
+        help="the address players open, e.g. https://connect4.example.org: serve the page "
+        "and the game on --port alone, and give links there (default: $PUBLIC_URL)",
+    )
+    parser.add_argument(
+        "--trusted-proxy",
+        type=proxy_network,
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help="read the client's address from X-Forwarded-For on connections from this "
+        "address or network, e.g. 127.0.0.1 for a proxy on this machine (repeatable)",
+    )
+    parser.add_argument(
+        "--max-client-connections",
+        type=int,
+        default=LIMITS.client_connections,
+        metavar="N",
+        help=f"open connections from one address (default: {LIMITS.client_connections}; "
+        "0: no limit)",
+    )
+    parser.add_argument(
+        "--max-client-games",
+        type=int,
+        default=LIMITS.client_games,
+        metavar="N",
+        help=f"new games a minute from one address (default: {LIMITS.client_games}; "
+        "0: no limit)",
+    )
+    parser.add_argument("--certfile", help="serve over TLS with this certificate (PEM)")
+    parser.add_argument("--keyfile", help="the private key of --certfile (PEM)")
 
 
 def add_game_options(parser):

@@ -6,7 +6,9 @@ does about that lives here, out of the way of the game's own code in app.py:
 - ``LIMITS`` (from server/limits.py): how many games and connections, how fast;
 - ``GameConnection``: a connection that closes itself when its client floods;
 - ``connection_slot()``: counts open connections against the limit;
-- ``check_request()``: answers health checks and refuses other sites' pages.
+- ``check_request()``: answers health checks, refuses other sites' pages and
+  clients over their share (server/clients.py), and, on one port, hands
+  requests for the page to it.
 
 """
 
@@ -20,6 +22,7 @@ from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosedError
 from websockets.frames import Close, CloseCode
 
+from server.clients import CLIENTS, client_address
 from server.limits import LIMITS
 
 __all__ = ["LIMITS", "MAX_SIZE", "GameConnection", "check_request", "connection_slot"]
@@ -31,14 +34,20 @@ MAX_SIZE = 2048
 
 
 class GameConnection(ServerConnection):
-    """A server connection that closes with 1008 when its client floods it."""
+    """A server connection that closes with 1008 when its client floods it.
+
+    It knows its client's address, ``client``, once check_request() let its
+    handshake go ahead, and counts as open for that client until it's lost.
+
+    """
 
     # Slots: with more than 30 attributes in its __dict__, websockets' own
     # included, each connection's dict would stop sharing its keys, +1.3 KiB.
-    __slots__ = ("refill", "bucket_depth", "bucket_full_at")
+    __slots__ = ("client", "refill", "bucket_depth", "bucket_full_at")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.client = None
         # A token bucket of message_burst tokens, earning one back every
         # `refill` nanoseconds, kept as one number: when it would be full again.
         # Integers, so that a burst of exactly message_burst is always allowed.
@@ -68,6 +77,12 @@ class GameConnection(ServerConnection):
             self.transport.resume_reading()
             raise ConnectionClosedError(None, close)
 
+    def connection_lost(self, exc):
+        """Count the connection as closed for its client, whatever ended it."""
+        super().connection_lost(exc)
+        if self.client is not None:
+            CLIENTS.disconnect(self.client)
+
 
 class OpenConnections:
     """How many connections are open now, counted by connection_slot()."""
@@ -89,10 +104,16 @@ def connection_slot():
         OpenConnections.count -= 1
 
 
-def check_request(connection, request, *, page_port, origins):
-    """Answer GET /healthz, and refuse handshakes from other sites' pages."""
+def check_request(connection, request, *, page_port, origins, page=None):
+    """Answer GET /healthz, the page's requests if page, and refuse unwelcome handshakes.
+
+    page_port None means that the page is served on this very port.
+
+    """
     if request.path == "/healthz":
         return connection.respond(http.HTTPStatus.OK, "OK\n")
+    if page is not None and not is_upgrade(request.headers):
+        return page.respond(connection, request)
     # Browsers let any site open WebSockets anywhere, even on a LAN; the
     # Origin header is how a server tells the game's own page from others.
     if not is_allowed_origin(request.headers, page_port, origins):
@@ -100,7 +121,18 @@ def check_request(connection, request, *, page_port, origins):
         return connection.respond(
             http.HTTPStatus.FORBIDDEN, "Only the game's own page may connect.\n"
         )
+    client = client_address(connection.remote_address[0], request.headers)
+    if not CLIENTS.connect(client):
+        return connection.respond(
+            http.HTTPStatus.TOO_MANY_REQUESTS, "Too many connections from your address.\n"
+        )
+    connection.client = client  # counted as open until connection_lost()
     return None
+
+
+def is_upgrade(headers):
+    """Tell whether a request asks for a WebSocket rather than a page."""
+    return any("websocket" in value.lower() for value in headers.get_all("Upgrade"))
 
 
 def is_allowed_origin(headers, page_port, origins):
@@ -119,6 +151,8 @@ def is_allowed_origin(headers, page_port, origins):
         page = urllib.parse.urlsplit(values[0])
         server = urllib.parse.urlsplit("//" + hosts[0])
         default_port = {"http": 80, "https": 443}.get(page.scheme)
+        if page_port is None:  # the page is on this port: the same origin exactly
+            page_port = server.port or default_port
         return (
             default_port is not None
             and page.hostname is not None

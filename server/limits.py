@@ -17,6 +17,13 @@ class Limits:
 
     games: int = 10_000  # games in progress at once
     connections: int = 30_000  # open WebSocket connections
+    # Per client address, so that one client can't take the server from the
+    # others: a family or a classroom behind one router never comes near.
+    # 0 lifts a limit, e.g. for load tests from one machine.
+    client_connections: int = 100  # open WebSocket connections
+    client_games: int = 60  # new games a minute
+    # Proxies whose X-Forwarded-For header names the client: ipaddress networks.
+    trusted_proxies: tuple = ()
     init_timeout: float = 10.0  # seconds for a new connection to send its init
     # People click a few times a second; a client sending more is broken or hostile.
     messages_per_second: float = 20.0

@@ -24,7 +24,15 @@ from websockets.asyncio.server import serve
 from websockets.datastructures import Headers
 from websockets.http11 import Response
 
-__all__ = ["Page", "page_server", "lan_address", "is_loopback"]
+__all__ = [
+    "Page",
+    "page_server",
+    "lan_address",
+    "is_loopback",
+    "public_url",
+    "public_origin",
+    "websocket_url",
+]
 
 log = logging.getLogger("connect4")
 
@@ -80,11 +88,17 @@ INVITE_META = meta_tag("invite-origin")
 
 
 class Page:
-    """The page's files and what the server tells the page about itself."""
+    """The page's files and what the server tells the page about itself.
 
-    def __init__(self, websocket_port=8001, lan_origin=None):
+    With a public_url, e.g. https://connect4.example.org, the page connects
+    to the game there and hands out links there, wherever it was opened.
+
+    """
+
+    def __init__(self, websocket_port=8001, lan_origin=None, public_url=None):
         self.websocket_port = websocket_port  # where the page connects
         self.lan_origin = lan_origin  # e.g. http://192.168.1.5:8000, if known
+        self.public_url = public_url
 
     def respond(self, connection, request):
         """Answer an HTTP request with a file of the page, or 404."""
@@ -106,6 +120,8 @@ class Page:
 
     def configure(self, body, host):
         """Point the page at this WebSocket server and at an address friends can use."""
+        if self.public_url is not None:
+            return self.configure_public(body)
         tag = b'<meta name="websocket" content=":%d">' % self.websocket_port
         body = WEBSOCKET_META.sub(tag, body, count=1)
         # A page opened on localhost would invite a friend to *their* localhost.
@@ -114,6 +130,36 @@ class Page:
             tag = b'<meta name="invite-origin" content="%s">' % self.lan_origin.encode()
             body = INVITE_META.sub(tag, body, count=1)
         return body
+
+
+    def configure_public(self, body):
+        """Point the page at the game and the links at the public address."""
+        tag = b'<meta name="websocket" content="%s">' % websocket_url(self.public_url).encode()
+        body = WEBSOCKET_META.sub(tag, body, count=1)
+        tag = b'<meta name="invite-origin" content="%s">' % self.public_url.encode()
+        return INVITE_META.sub(tag, body, count=1)
+
+
+def public_url(text):
+    """Read a --public-url: an http or https URL with a host, as people type it."""
+    url = urllib.parse.urlsplit(text.strip())
+    if url.scheme not in ("http", "https") or not url.hostname or url.query or url.fragment:
+        raise ValueError(f"{text!r} isn't an address such as https://connect4.example.org")
+    url.port  # raises ValueError for a port that isn't a number
+    return urllib.parse.urlunsplit((url.scheme, url.netloc, url.path or "/", "", ""))
+
+
+def public_origin(url):
+    """The origin of the page at a public URL, as browsers send it: no path."""
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def websocket_url(url):
+    """The game's WebSocket address at a public URL: wss: for https:, ws: for http:."""
+    parts = urllib.parse.urlsplit(url)
+    scheme = "wss" if parts.scheme == "https" else "ws"
+    return urllib.parse.urlunsplit((scheme, parts.netloc, parts.path, "", ""))
 
 
 async def refuse(connection):

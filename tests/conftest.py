@@ -38,6 +38,13 @@ def no_computer_delay(monkeypatch):
     monkeypatch.setattr(app.LIMITS, "computer_delay", 0)
 
 
+@pytest.fixture(autouse=True)
+def no_client_limits(monkeypatch):
+    """Let every test client, all on 127.0.0.1, start games and connect freely, unless a test limits them."""
+    monkeypatch.setattr(app.LIMITS, "client_connections", 0)
+    monkeypatch.setattr(app.LIMITS, "client_games", 0)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def search_pool():
     """Stop the solver's worker processes, if a test started them, after the tests."""

@@ -14,6 +14,7 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -116,6 +117,9 @@ class AppProcess:
     def __init__(self, *args, port=0, env=None, program=("app.py",)):
         # The page's port too: the default, 8000, may be serving a real game.
         command = [sys.executable, *program, "--host", "127.0.0.1", "--http-port", "0"]
+        # Every test client comes from 127.0.0.1: a test of the per-client
+        # limits sets them again after these.
+        command += ["--max-client-connections", "0", "--max-client-games", "0"]
         if port is not None:
             command += ["--port", str(port)]
         self.process = subprocess.Popen(
@@ -251,3 +255,98 @@ def require_redis_server():
         if os.environ.get("CI"):
             pytest.fail("redis-server is missing: .ci/run should have installed it")
         pytest.skip("redis-server is not installed (apt-get install redis-server)")
+
+
+def require_caddy():
+    """Skip the test without caddy, unless in CI, where .ci/run installs it."""
+    if shutil.which("caddy") is None:
+        if os.environ.get("CI"):
+            pytest.fail("caddy is missing: .ci/run should have installed it")
+        pytest.skip("caddy is not installed (apt-get install caddy)")
+
+
+def free_port():
+    """A port free on the loopback now, for a server that can't pick one itself."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def local_caddyfile(directory, https_port, app_port):
+    """deploy/Caddyfile for this machine: localhost, a local certificate, ephemeral ports.
+
+    Only what can't work on loopback changes: the domain becomes localhost on
+    https_port, with a certificate from Caddy's own authority (``tls
+    internal``), and app.py listens on app_port. Caddy keeps its files in
+    directory, answers no admin requests and installs no root certificate.
+
+    """
+    deployed = (ROOT / "deploy" / "Caddyfile").read_text()
+    assert "connect4.example.org {" in deployed and "127.0.0.1:8000" in deployed
+    site = deployed.replace("connect4.example.org {", f"localhost:{https_port} {{\n\ttls internal")
+    site = site.replace("127.0.0.1:8000", f"127.0.0.1:{app_port}")
+    settings = (
+        "{\n\tadmin off\n\tskip_install_trust\n\tauto_https disable_redirects\n"
+        f"\thttp_port {free_port()}\n\thttps_port {https_port}\n"
+        f"\tstorage file_system {directory / 'data'}\n}}\n"
+    )
+    return settings + site
+
+
+class CaddyServer:
+    """Debian's `caddy` in front of app.py with deploy/Caddyfile, on loopback; see local_caddyfile()."""
+
+    def __init__(self, directory, https_port, app_port):
+        self.directory, self.port = directory, https_port
+        config = directory / "Caddyfile"
+        config.write_text(local_caddyfile(directory, https_port, app_port))
+        self.log = open(directory / "caddy.log", "w")
+        home = {"HOME": str(directory), "XDG_DATA_HOME": str(directory / "data"),
+                "XDG_CONFIG_HOME": str(directory / "config")}  # fmt: skip
+        self.process = subprocess.Popen(
+            ["caddy", "run", "--config", str(config), "--adapter", "caddyfile"],
+            env=os.environ | home,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        self.url = f"https://localhost:{https_port}/"
+        self.uri = f"wss://localhost:{https_port}/"
+        self.wait_until_serving()
+
+    def wait_until_serving(self):
+        """Wait until Caddy answers HTTPS with the page from app.py."""
+        for _ in range(500):
+            if self.process.poll() is not None:
+                break
+            try:
+                status, _, _ = https_get(self.port, "/healthz", self.certificate_authority())
+                if status == 200:
+                    return
+            except (OSError, http.client.HTTPException):
+                pass
+            threading.Event().wait(20 * MS)
+        self.stop()
+        pytest.fail(f"caddy didn't serve:\n{(self.directory / 'caddy.log').read_text()}")
+
+    def certificate_authority(self):
+        """Caddy's local root certificate, which signed the site's."""
+        return self.directory / "data" / "pki" / "authorities" / "local" / "root.crt"
+
+    def stop(self):
+        """Stop caddy as a service manager would."""
+        if self.process.poll() is None:
+            self.process.terminate()
+        self.process.wait(timeout=10)
+        self.log.close()
+
+
+def https_get(port, path, cafile, host="localhost", headers=None):
+    """Make a blocking HTTPS GET request, trusting cafile; return the status, headers and body."""
+    context = ssl.create_default_context(cafile=cafile)
+    connection = http.client.HTTPSConnection(host, port, context=context, timeout=5000 * MS)
+    try:
+        connection.request("GET", path, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        connection.close()
