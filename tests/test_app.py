@@ -1012,8 +1012,8 @@ async def test_a_busy_pool_refuses_the_analysis_until_it_has_room_again(game, mo
     await game.play_all(RED_WINS)
     for websocket in game.everyone:
         await receive(websocket)  # win
-    # As if every place in the pool's queue were taken by other games' searches.
-    monkeypatch.setattr(app.SEARCHES, "max_pending", 0)
+    # As if every place in the pool's queue were taken by other games' analyses.
+    monkeypatch.setattr(app.SEARCHES, "max_analyses", 0)
     await send(game.red, type="analyse")
     assert await receive(game.red) == {
         "type": "error",
