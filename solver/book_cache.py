@@ -53,7 +53,7 @@ def load(directory=None):
         status = source.stat()
         name = f"book-{status.st_size}-{status.st_mtime_ns}-{sys.byteorder}.bin"
         cache = Path(directory or cache_directory()) / name
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(OSError):  # not written yet, or can't be
             return mapped(cache, status.st_size)
         book = OpeningBook(source.read_bytes())
     try:
