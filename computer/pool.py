@@ -13,6 +13,8 @@ from a cache file (solver/book_cache.py): one copy in memory for all workers.
 The pool hands the workers one search each and keeps the others waiting in
 order of priority: a person waiting for the computer's move goes before a
 hint, and a hint before a game's analysis, which is a search per position.
+With two workers or more, analyses leave one to people's searches, so that
+a computer's move never waits for an analysis' search to end.
 A search that takes more than SLOW times its target is logged: with the
 compiled search, that is a bug to look into.
 
@@ -67,7 +69,11 @@ class SearchPool:
         # Searches waiting for a worker: (priority, order, future, call).
         self.waiting = []
         self.order = itertools.count()  # first come, first served within a priority
-        self.running = 0
+        # Analyses leave a worker free for people, where there are two or
+        # more: a computer's move or a hint then never waits for a search
+        # of an analysis to end, which may take a quarter of a second.
+        self.running = {COMPUTER_MOVE: 0, HINT: 0, ANALYSIS: 0}
+        self.analysis_workers = max(1, self.workers - 1)
         self.lock = threading.RLock()  # the executor's thread dispatches too
         # Each computer move gets its own seed from here: seeded, the pool
         # makes a computer's games repeatable.
@@ -115,8 +121,11 @@ class SearchPool:
         # ends: not through the loop, which a search may outlive (each test
         # has its own), and then its worker would never count as free again.
         with self.lock:
-            while self.waiting and self.running < self.workers:
-                _, _, future, function, args = heapq.heappop(self.waiting)
+            while self.waiting and sum(self.running.values()) < self.workers:
+                priority, _, future, function, args = self.waiting[0]
+                if priority == ANALYSIS and self.running[ANALYSIS] >= self.analysis_workers:
+                    break  # only analyses wait, and they have their workers
+                heapq.heappop(self.waiting)
                 if future.done():  # cancelled: nobody waits for it any more
                     continue
                 try:
@@ -127,13 +136,13 @@ class SearchPool:
                     with contextlib.suppress(RuntimeError):  # the loop is gone
                         future.get_loop().call_soon_threadsafe(pass_on, exc, future)
                     continue
-                self.running += 1
-                search.add_done_callback(functools.partial(self.finished, future))
+                self.running[priority] += 1
+                search.add_done_callback(functools.partial(self.finished, priority, future))
 
-    def finished(self, future, search):
+    def finished(self, priority, future, search):
         """A worker is free: start the next search; pass this one's result to its waiter."""
         with self.lock:
-            self.running -= 1
+            self.running[priority] -= 1
         self.dispatch()
         with contextlib.suppress(RuntimeError):  # the loop is gone: nobody waits
             future.get_loop().call_soon_threadsafe(pass_on, search, future)

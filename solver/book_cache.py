@@ -13,7 +13,8 @@ search by indexing, as it reads arrays.
 The cache file's name says which book file it was made from (its size and
 modification time) and the machine's byte order, so a new version of
 bitbully-databases gets a new cache file. It is written under a temporary
-name and renamed, so no process ever maps half a file. Where it can't be
+name and linked to its own, so no process ever maps half a file, and the
+first process to write it wins: workers that start together map one file. Where it can't be
 written, each process keeps its own arrays, as before.
 
 """
@@ -76,7 +77,12 @@ def mapped(cache, size):
 
 
 def write(cache, book):
-    """Write the book's arrays to the cache file, all at once or not at all."""
+    """Write the book's arrays to the cache file, all at once or not at all.
+
+    If another process wrote it meanwhile, keep that one: processes that
+    mapped it share it.
+
+    """
     cache.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=cache.parent, prefix=".book-", delete=False) as file:
         try:
@@ -84,9 +90,10 @@ def write(cache, book):
             book.values.tofile(file)
             file.flush()
             os.fsync(file.fileno())
-            os.replace(file.name, cache)
-        except BaseException:
+            # A link, unlike a rename, never replaces a file that is there.
+            with contextlib.suppress(FileExistsError):
+                os.link(file.name, cache)
+                logger.info("opening book cached in %s", cache)
+        finally:
             with contextlib.suppress(OSError):
                 os.unlink(file.name)
-            raise
-    logger.info("opening book cached in %s", cache)

@@ -2,13 +2,14 @@
 
 import asyncio
 import logging
+import time
 from pathlib import Path
 
 import pytest
 
 from computer import pool as pool_module
-from computer.pool import Busy, SearchPool
-from conftest import DRAW, RED_WINS
+from computer.pool import ANALYSIS, COMPUTER_MOVE, HINT, Busy, SearchPool
+from conftest import DRAW, MS, RED_WINS
 
 
 @pytest.fixture
@@ -53,6 +54,22 @@ async def test_a_computer_move_goes_before_the_analyses_waiting():
         pool.close()
 
 
+async def test_analyses_leave_a_worker_to_the_computer():
+    pool = SearchPool(workers=2, queue=10)
+    try:
+        analyses = [asyncio.ensure_future(pool.analyse(RED_WINS)) for _ in range(10)]
+        await turns()
+        assert pool.running == {COMPUTER_MOVE: 0, HINT: 0, ANALYSIS: 1}
+        # The computer's search starts at once, with no analysis' search to wait for.
+        move = asyncio.ensure_future(pool.choose_move(DRAW[:15], "perfect"))
+        await turns()
+        assert pool.running == {COMPUTER_MOVE: 1, HINT: 0, ANALYSIS: 1}
+        assert 0 <= await move < 7
+        await asyncio.gather(*analyses)
+    finally:
+        pool.close()
+
+
 async def test_a_cancelled_search_leaves_its_place_to_the_next(pool):
     # The worker runs one analysis' searches; the other is dropped before its turn.
     kept = asyncio.ensure_future(pool.analyse(RED_WINS))
@@ -61,7 +78,7 @@ async def test_a_cancelled_search_leaves_its_place_to_the_next(pool):
     dropped.cancel()
     assert len(await kept) == len(RED_WINS) + 1
     assert await pool.choose_move([3, 3], "perfect") in range(7)
-    assert pool.pending == 0 and pool.running == 0 and pool.waiting == []
+    assert pool.pending == 0 and sum(pool.running.values()) == 0 and pool.waiting == []
 
 
 async def test_a_search_over_ten_times_its_target_is_logged(pool, monkeypatch, caplog):
@@ -102,13 +119,21 @@ async def test_the_workers_share_one_mapped_copy_of_the_book(tmp_path, monkeypat
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     pool = SearchPool(workers=2)
     try:
-        # Positions of 8 checkers: their searches reach the book, at 12.
-        games = [DRAW[:8], RED_WINS[:6] + [2, 2]]
-        await asyncio.gather(*(pool.analyse(game) for game in games))
-        [cache] = (tmp_path / "connect4-websockets").glob("book-*.bin")
+        # The analysis' worker, and the one it leaves free, both at work.
+        await asyncio.gather(pool.analyse(DRAW[:8]), pool.choose_move(DRAW[:9], "perfect"))
         workers = list(pool.executor._processes)  # their ids: not public
         assert len(workers) == 2
-        for pid in workers:
-            assert str(cache) in Path(f"/proc/{pid}/maps").read_text()
+        # A worker that got no search may still be loading the solver.
+        deadline = time.monotonic() + 10_000 * MS
+        while not all(mapped_files(pid) for pid in workers) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        [cache] = (tmp_path / "connect4-websockets").glob("book-*.bin")
+        assert [mapped_files(pid) for pid in workers] == [{str(cache)}] * 2
     finally:
         pool.close()
+
+
+def mapped_files(pid):
+    """The cache files that a process maps into its memory, from /proc."""
+    lines = Path(f"/proc/{pid}/maps").read_text().splitlines()
+    return {line.split(maxsplit=5)[5] for line in lines if "connect4-websockets" in line}
