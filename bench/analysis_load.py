@@ -9,8 +9,9 @@ Finished games are played on it as people's games, then analysed:
   event, on --games games, half a perfect player against a medium one, half
   random (issue 16's target: max ≤ 2 s);
 - ten at once, --rounds times: the time until the last answer (target: 5 s),
-  while a person plays the perfect computer, whose moves must still come
-  within their target (0.3 s + --computer-delay, which is 0 here);
+  while a person plays the perfect computer, a move every 0.1 s at most,
+  whose moves must still come within their target (0.3 s +
+  --computer-delay, which is 0 here);
 - the memory of the server and every worker of its pool, sampled while the
   ten analyses run: resident (RSS, pages shared between processes counted
   in each) and proportional (PSS, a shared page split between its sharers).
@@ -36,6 +37,7 @@ from solver import Position
 ANALYSIS_MAX, TEN_AT_ONCE_MAX, COMPUTER_MOVE_MAX = 2.0, 5.0, 0.3
 AT_ONCE = 10
 SAMPLE_EVERY = 0.05  # seconds between memory samples
+THINK = 0.1  # seconds the person takes for a move, at the least
 
 
 def perfect_against_medium(rng):
@@ -142,6 +144,7 @@ async def ten_at_once(server, games, rng, memory):
     replies = []
     await asyncio.sleep(SAMPLE_EVERY)  # the analyses' searches are queued by now
     while not analyses.done():
+        await asyncio.sleep(THINK)
         reply = await person.move()
         if reply is None:  # the game is over: a new one
             await person.websocket.close()
