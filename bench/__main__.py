@@ -5,6 +5,7 @@
   python -m bench compare                  servers side by side: medians and ratios
   python -m bench computer                 people's moves while computer players search
   python -m bench solver                   the solver: time to score a position's moves
+  python -m bench analysis                 analyses and computer moves on the search pool, memory
 
 Servers: "app" is app.py; "floor" is bench/floor.py, websockets with app.py's
 settings and no game, the least a server can cost; "defaults" is app.py with
@@ -37,7 +38,7 @@ import json
 import resource
 import sys
 
-from bench import computer_load, runs
+from bench import analysis_load, computer_load, runs
 from bench.load import DRAW
 from bench.report import median, table
 from bench.servers import SERVERS, SHARED, server_name
@@ -121,6 +122,22 @@ def computer(args):
         if errors:
             print(f"\n{len(errors)} errors; the first ones:", *errors[:10], sep="\n  ")
     return 1 if errors else 0
+
+
+def analysis(args):
+    """Measure analyses one at a time and ten at once, the computer's moves meanwhile, memory."""
+    with asyncio.Runner(loop_factory=loop_factory()) as runner:
+        results = runner.run(analysis_load.run(args.games, args.rounds, args.seed, args.timeout))
+    text, goals = analysis_load.report(results, args.games, args.rounds)
+    if args.json:
+        print(json.dumps({"results": results, "goals": goals}, indent=2))
+    else:
+        print(text, end="\n\n")
+        for goal, met in goals:
+            print(f"{'met' if met else 'NOT MET':7}  {goal}")
+        if results["errors"]:
+            print(f"\n{len(results['errors'])} errors; the first ones:", *results["errors"][:10], sep="\n  ")
+    return 1 if results["errors"] else 0
 
 
 def summarize(args, results):
@@ -308,6 +325,13 @@ def parse_args(argv):
     )
     busy.add_argument("--rounds", type=int, default=3, help="rounds (default: 3)")
 
+    analyses = commands.add_parser("analysis", help="analyses and computer moves on the pool, memory")
+    analyses.add_argument("--games", type=int, default=100, help="games analysed (default: 100)")
+    analyses.add_argument(
+        "--rounds", type=int, default=3, help="rounds of ten analyses at once (default: 3)"
+    )
+    analyses.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
+
     solver = commands.add_parser("solver", help="the solver: time to score 7 moves, by stage")
     solver.add_argument(
         "--per-stage", type=int, default=2, help="positions per number of checkers (default: 2)"
@@ -340,6 +364,8 @@ def main(argv=None):
     raise_open_files_limit(needed + 100)
     if args.command == "computer":
         return computer(args)
+    if args.command == "analysis":
+        return analysis(args)
     with asyncio.Runner(loop_factory=loop_factory()) as runner:
         if args.command == "compare":
             results = runner.run(compare(args))

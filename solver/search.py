@@ -371,6 +371,14 @@ class OpeningBook:
         self.values.frombytes(records[4::_RECORD])
 
     @classmethod
+    def from_arrays(cls, codes, values):
+        """A book over sorted codes and their values: sequences of int32 and int8, e.g. arrays."""
+        # book_cache.py passes views of a file mapped into memory.
+        book = cls.__new__(cls)
+        book.codes, book.values = codes, values
+        return book
+
+    @classmethod
     def from_package(cls):
         """Load the book from the bitbully-databases package; raise ImportError or OSError."""
         from importlib.resources import files
@@ -427,9 +435,12 @@ def opening_book():
     """The opening book, loaded on first use and shared; None if bitbully-databases is missing."""
     global _book, _book_loaded
     if not _book_loaded:
+        # Mapped from a cache file, one copy for every process (book_cache.py).
+        from solver import book_cache
+
         started = time.perf_counter()
         try:
-            _book = OpeningBook.from_package()
+            _book = book_cache.load()
         except (ImportError, OSError) as error:
             logger.warning("no opening book (%s): early positions will be slow to solve", error)
         else:

@@ -994,8 +994,8 @@ async def test_no_analysis_before_the_game_is_over(game):
 
 async def test_a_busy_pool_refuses_the_analysis_until_it_has_room_again(game, monkeypatch):
     await game.play_all(RED_WINS)
-    # As if every place in the pool's queue were taken by other games' searches.
-    monkeypatch.setattr(app.SEARCHES, "max_pending", 0)
+    # As if every place in the pool's queue were taken by other games' analyses.
+    monkeypatch.setattr(app.SEARCHES, "max_analyses", 0)
     await send(game.red, type="analyse")
     assert await receive(game.red) == {
         "type": "error",

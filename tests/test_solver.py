@@ -32,7 +32,15 @@ from hypothesis import strategies as st
 
 import solver.search
 from conftest import MS, ROOT
-from solver import InvalidPosition, OpeningBook, OpeningScores, Position, SearchBudgetExceeded, Solver
+from solver import (
+    InvalidPosition,
+    OpeningBook,
+    OpeningScores,
+    Position,
+    SearchBudgetExceeded,
+    Solver,
+    book_cache,
+)
 
 COLUMNS, ROWS = 7, 6
 REFERENCE = ROOT / "tests" / "data" / "solver_positions.txt"
@@ -464,6 +472,38 @@ def test_the_book_is_loaded_once(book):
     assert solver.search.opening_book() is book
     assert Solver().book is book
     assert Solver(book=False).book is None
+
+
+def test_the_book_is_mapped_from_a_cache_file_written_once(book, tmp_path):
+    mapped = book_cache.load(tmp_path)
+    [cache] = tmp_path.glob("book-*.bin")
+    written = cache.stat().st_mtime_ns
+    assert len(mapped) == len(book)
+    assert isinstance(mapped.codes, memoryview) and isinstance(mapped.values, memoryview)
+    assert mapped.codes.tobytes() == book.codes.tobytes()
+    assert mapped.values.tobytes() == book.values.tobytes()
+    again = book_cache.load(tmp_path)  # mapped, not written again
+    assert cache.stat().st_mtime_ns == written and list(tmp_path.iterdir()) == [cache]
+    assert again.codes[-1] == book.codes[-1]
+
+
+@pytest.mark.parametrize("moves", BOOK_POSITIONS)
+def test_both_searches_read_the_mapped_book(book, moves, implementation, tmp_path):
+    position = Position(moves)
+    mapped = book_cache.load(tmp_path)
+    assert mapped.score(position.current, position.mask) == book.score(position.current, position.mask)
+    # One checker fewer: the search meets the book below each move.
+    parent = Position(moves[:-1])
+    with_mapped = Solver(book=mapped, implementation=implementation)
+    assert with_mapped.scores(parent) == Solver(book=book, implementation=implementation).scores(parent)
+
+
+def test_the_book_loads_in_memory_where_it_cant_be_cached(book, tmp_path):
+    blocked = tmp_path / "a file, not a directory"
+    blocked.write_text("")
+    unmapped = book_cache.load(blocked)
+    assert not isinstance(unmapped.codes, memoryview)
+    assert unmapped.codes.tobytes() == book.codes.tobytes()
 
 
 # The precomputed opening: solver/opening.txt.
