@@ -37,6 +37,7 @@ or "Python"; CONNECT4_NO_EXTENSIONS=1 in the environment forces "Python".
 """
 
 import bisect
+import functools
 import logging
 import os
 import sys
@@ -427,27 +428,21 @@ _COLUMN_BITS = (1 << _STRIDE) - 1
 _COLUMN_CODES = [_column_code(column_key) if column_key else None for column_key in range(1 << _STRIDE)]
 
 
-_book = None
-_book_loaded = False
-
-
+@functools.cache
 def opening_book():
     """The opening book, loaded on first use and shared; None if bitbully-databases is missing."""
-    global _book, _book_loaded
-    if not _book_loaded:
-        # Mapped from a cache file, one copy for every process (book_cache.py).
-        from solver import book_cache
+    # Mapped from a cache file, one copy for every process (book_cache.py).
+    from solver import book_cache
 
-        started = time.perf_counter()
-        try:
-            _book = book_cache.load()
-        except (ImportError, OSError) as error:
-            logger.warning("no opening book (%s): early positions will be slow to solve", error)
-        else:
-            seconds = time.perf_counter() - started
-            logger.info("opening book: %d positions loaded in %.2f s", len(_book), seconds)
-        _book_loaded = True
-    return _book
+    started = time.perf_counter()
+    try:
+        book = book_cache.load()
+    except (ImportError, OSError) as error:
+        logger.warning("no opening book (%s): early positions will be slow to solve", error)
+        return None
+    seconds = time.perf_counter() - started
+    logger.info("opening book: %d positions loaded in %.2f s", len(book), seconds)
+    return book
 
 
 # Step 11: the opening, precomputed. The first moves are the slowest of all
@@ -516,20 +511,14 @@ class OpeningScores:
         return self._scores.get(current + mask)
 
 
-_opening = None
-_opening_loaded = False
-
-
+@functools.cache
 def opening_scores():
     """The precomputed opening, loaded on first use and shared; None if its file is missing."""
-    global _opening, _opening_loaded
-    if not _opening_loaded:
-        try:
-            _opening = OpeningScores.from_file()
-        except (OSError, ValueError) as error:
-            logger.warning("no precomputed opening (%s): the first moves will be slow to solve", error)
-        _opening_loaded = True
-    return _opening
+    try:
+        return OpeningScores.from_file()
+    except (OSError, ValueError) as error:
+        logger.warning("no precomputed opening (%s): the first moves will be slow to solve", error)
+        return None
 
 
 # Step 6's table has 2**20 + 7 slots by default, a prime so that keys spread

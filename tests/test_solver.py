@@ -369,9 +369,11 @@ def test_a_move_that_wins_at_once_scores_as_a_win(solve):
 # The opening book.
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def book():
     """The opening book from bitbully-databases, which tests require installed."""
+    # Loaded once per process (opening_book() is cached), unless a test made
+    # it load again: then this is the book that every Solver now shares.
     book = solver.search.opening_book()
     assert book is not None, "pip install bitbully-databases"
     return book
@@ -416,9 +418,19 @@ def test_the_book_leaves_out_positions_won_at_once(book):
     assert book.score(position.current, position.mask) is None
 
 
-def test_without_the_book_the_solver_is_exact_and_says_why(book, implementation, monkeypatch, caplog):
-    monkeypatch.setattr(solver.search, "_book", None)
-    monkeypatch.setattr(solver.search, "_book_loaded", False)
+@pytest.fixture
+def uncached(request):
+    """Make one of the solver's cached loaders load again in this test, and after it."""
+
+    def uncache(loader):
+        loader.cache_clear()
+        request.addfinalizer(loader.cache_clear)
+
+    return uncache
+
+
+def test_without_the_book_the_solver_is_exact_and_says_why(book, implementation, monkeypatch, caplog, uncached):
+    uncached(solver.search.opening_book)
     monkeypatch.setitem(sys.modules, "bitbully_databases", None)  # import fails
     with caplog.at_level(logging.WARNING, logger="solver"):
         bookless = Solver(implementation=implementation)
@@ -509,9 +521,9 @@ def test_the_book_loads_in_memory_where_it_cant_be_cached(book, tmp_path):
 # The precomputed opening: solver/opening.txt.
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def opening():
-    """The precomputed opening shipped beside the solver."""
+    """The precomputed opening shipped beside the solver, as every Solver now shares it."""
     opening = solver.search.opening_scores()
     assert opening is not None, "solver/opening.txt is missing: python -m solver.make_opening"
     return opening
@@ -594,9 +606,8 @@ def test_the_solver_looks_up_the_first_moves_without_searching(opening, implemen
         lookup_only.score(Position("444444"))  # 6 checkers: searched
 
 
-def test_without_the_opening_file_the_solver_is_exact_and_says_why(opening, monkeypatch, caplog, tmp_path):
-    monkeypatch.setattr(solver.search, "_opening", None)
-    monkeypatch.setattr(solver.search, "_opening_loaded", False)
+def test_without_the_opening_file_the_solver_is_exact_and_says_why(opening, monkeypatch, caplog, tmp_path, uncached):
+    uncached(solver.search.opening_scores)
     monkeypatch.setattr(solver.search, "OPENING_FILE", tmp_path / "missing.txt")
     with caplog.at_level(logging.WARNING, logger="solver"):
         solver_without = Solver()
