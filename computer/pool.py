@@ -51,6 +51,10 @@ class SearchPool:
         """The computer's move, at that level, in the game after these columns."""
         return await self.run(choose_move, list(columns), level, self.seeds.getrandbits(64))
 
+    async def scores(self, columns):
+        """The exact score of each of the 7 moves after these columns: a hint."""
+        return await self.run(scores, list(columns))
+
     async def analyse(self, columns):
         """The scores of every move at every position of a finished game."""
         if self.pending >= self.max_pending:

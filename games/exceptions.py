@@ -12,6 +12,7 @@
   * :exc:`AlreadyInGame`: ``"in-game"``
   * :exc:`ServerFull`: ``"server-full"``
   * :exc:`AnalysisRefused`: ``"analysis"``
+  * :exc:`HintsRefused`: ``"hints"``
 
 * :exc:`Unavailable`: the games' storage can't be reached now: ``"unavailable"``
 * :exc:`StorageUnreachable`: the games' storage can't be reached at start
@@ -28,6 +29,7 @@ __all__ = [
     "AlreadyInGame",
     "ServerFull",
     "AnalysisRefused",
+    "HintsRefused",
     "Unavailable",
     "StorageUnreachable",
 ]
@@ -85,6 +87,12 @@ class AnalysisRefused(InvalidEvent):
     """The game isn't over, or the server is too busy to analyse it now."""
 
     reason = "analysis"
+
+
+class HintsRefused(InvalidEvent):
+    """Hints are for the person playing the computer: not spectators, not games between people."""
+
+    reason = "hints"
 
 
 class Unavailable(Exception):
