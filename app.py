@@ -421,11 +421,6 @@ def websocket_server(host=None, port=8001, **options):
 
 async def main(args):
     """Serve the games, shared through Redis if asked, until SIGTERM or SIGINT."""
-    if search.IMPLEMENTATION == "C":
-        log.info("the computer and the analysis use the compiled search")
-    else:  # no C compiler at install, or CONNECT4_NO_EXTENSIONS=1
-        log.info("the computer and the analysis use the Python search: the slowest "
-                 "positions take seconds where the compiled search takes a tenth")
     async with contextlib.AsyncExitStack() as stack:
         stack.callback(SEARCHES.close)  # last: searches end after the games
         if args.redis:
@@ -435,7 +430,19 @@ async def main(args):
             await shared.open()
             stack.push_async_callback(shared.close)  # after the connections' goodbyes
             GAMES.use(shared)
+        log_search()
         await serving.serve(websocket_server, args)
+
+
+def log_search():
+    """Say which search the computer players and the analysis use: compiled, or Python."""
+    if search.IMPLEMENTATION == "C":
+        log.info("the computer and the analysis use the compiled search")
+    else:  # no C compiler at install, or CONNECT4_NO_EXTENSIONS=1
+        log.info(
+            "the computer and the analysis use the Python search: the slowest "
+            "positions take seconds where the compiled search takes a tenth"
+        )
 
 
 def run(argv=None):

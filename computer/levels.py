@@ -18,6 +18,7 @@ score among the moves of its position: it threw away a win, or a draw.
 
 """
 
+import functools
 import threading
 
 from solver import WIDTH, Position, Solver, winning_cells
@@ -34,17 +35,19 @@ EASY_TAKES_WIN, EASY_BLOCKS = 0.5, 0.2
 # make threats, near the centre, with this much noise.
 MEDIUM_NOISE = 3.0
 
-_solver = None
-_solver_lock = threading.Lock()
+_solver_lock = threading.Lock()  # two threads asking first make one Solver
 
 
 def shared_solver():
     """The process's Solver, made on first use: its table and book are shared by every game."""
-    global _solver
     with _solver_lock:
-        if _solver is None:
-            _solver = Solver()
-    return _solver
+        return _new_solver()
+
+
+@functools.cache
+def _new_solver():
+    """A Solver, made once: the cache keeps it for every later call."""
+    return Solver()
 
 
 def choose_move(columns, level, rng, solver=None):

@@ -19,6 +19,7 @@ from utils import (  # noqa: F401
     RedisServer,
     assert_nothing_received,
     http_get,
+    play_moves,
     receive,
     require_redis_server,
     send,
@@ -102,10 +103,8 @@ class Game:
         return events[0]
 
     async def play_all(self, columns):
-        """Play columns in turn, red first, and return the last move's event."""
-        for index, column in enumerate(columns):
-            event = await self.play("yellow" if index % 2 else "red", column)
-        return event
+        """Play columns in turn, red first, with everyone hearing them (see play_moves)."""
+        return await play_moves(self.red, self.yellow, columns, [self.spectator])
 
 
 @pytest.fixture
@@ -137,7 +136,7 @@ def app_process():
 
     yield start
     for process in processes:
-        process.kill()
+        process.close()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The game server, tested with a real server and real WebSocket clients."""
+"""app.py: the game server, tested with a real server and real WebSocket clients."""
 
 import asyncio
 import contextlib
@@ -22,7 +22,7 @@ from server.hardening import MAX_SIZE
 from solver import Position, Solver
 from solver.search import IMPLEMENTATIONS
 from conftest import (
-    DRAW, MS, RED_WINS, ROOT, assert_nothing_received, http_get, receive, send,
+    DRAW, MS, RED_WINS, ROOT, assert_nothing_received, http_get, play_moves, receive, send,
 )
 
 
@@ -101,19 +101,17 @@ async def test_red_may_move_before_yellow_joins(client):
 
 
 async def test_a_win_is_announced_to_everyone(game):
-    await game.play_all(RED_WINS)
-    for websocket in game.everyone:
-        assert await receive(websocket) == {"type": "win", "player": "red"}
+    # play_all checks that everyone hears it.
+    assert await game.play_all(RED_WINS) == {"type": "win", "player": "red"}
 
 
 async def test_yellow_can_win(game):
-    await game.play_all([0, 1, 0, 1, 0, 1, 2, 1])
-    for websocket in game.everyone:
-        assert await receive(websocket) == {"type": "win", "player": "yellow"}
+    assert await game.play_all([0, 1, 0, 1, 0, 1, 2, 1]) == {"type": "win", "player": "yellow"}
 
 
 async def test_a_full_board_without_four_is_a_draw(game):
-    last = await game.play_all(DRAW)
+    await game.play_all(DRAW[:-1])
+    last = await game.play("yellow", DRAW[-1])
     assert last["row"] == 5
     for websocket in game.everyone:
         assert await receive(websocket) == {"type": "draw"}
@@ -122,8 +120,6 @@ async def test_a_full_board_without_four_is_a_draw(game):
 @pytest.mark.parametrize("moves", [RED_WINS, DRAW], ids=["win", "draw"])
 async def test_no_move_after_the_game_is_over(game, moves):
     await game.play_all(moves)
-    for websocket in game.everyone:
-        await receive(websocket)  # win or draw
     player = game.yellow if len(moves) % 2 else game.red
     await send(player, type="play", column=6)
     assert await receive(player) == {"type": "error", "message": "The game is over.", "reason": "illegal-move"}
@@ -291,8 +287,6 @@ async def test_the_join_link_seats_a_new_yellow_after_yellow_leaves(game, client
 
 async def test_a_late_spectator_gets_every_move_and_the_result(game, client):
     await game.play_all(RED_WINS)
-    for websocket in game.everyone:
-        await receive(websocket)
     latecomer = await client()
     await send(latecomer, type="init", watch=game.watch_key)
     assert [await receive(latecomer) for _ in range(2)] == [
@@ -339,10 +333,8 @@ async def test_no_game_is_left_behind_after_many_come_and_go(uri):
             keys = await receive(red)
             await send(yellow, type="init", join=keys["join"])
             await receive(yellow)
-            for index, column in enumerate(moves):
-                await send(yellow if index % 2 else red, type="play", column=column)
-                while (await receive(red))["type"] != "play":
-                    pass
+            await receive(yellow), await receive(red)  # joined
+            await play_moves(red, yellow, moves)
 
     await asyncio.gather(*[one_game(RED_WINS[: n % 8]) for n in range(100)])
     await asyncio.sleep(100 * MS)
@@ -667,14 +659,8 @@ async def test_a_spectator_keeps_an_empty_game_alive(game, grace):
 # Rematch: same links, colours swapped, score kept.
 
 
-async def finish(game, moves):
-    """Play moves to the end of the game and consume the result events."""
-    await game.play_all(moves)
-    return [await receive(websocket) for websocket in game.everyone][0]
-
-
 async def test_a_rematch_starts_when_both_players_ask(game):
-    await finish(game, RED_WINS)
+    await game.play_all(RED_WINS)
     await send(game.red, type="rematch")
     for websocket in game.everyone:
         assert await receive(websocket) == {"type": "rematch", "player": "red"}
@@ -693,7 +679,7 @@ async def test_a_rematch_starts_when_both_players_ask(game):
 
 
 async def test_one_request_is_not_enough(game):
-    await finish(game, RED_WINS)
+    await game.play_all(RED_WINS)
     await send(game.yellow, type="rematch")
     for websocket in game.everyone:
         assert await receive(websocket) == {"type": "rematch", "player": "yellow"}
@@ -714,7 +700,7 @@ async def test_no_rematch_before_the_game_is_over(game):
 
 
 async def test_spectators_cannot_ask_for_a_rematch(game):
-    await finish(game, RED_WINS)
+    await game.play_all(RED_WINS)
     await send(game.spectator, type="rematch")
     assert (await receive(game.spectator))["type"] == "error"
     await assert_nothing_received(game.red)
@@ -730,13 +716,13 @@ async def test_the_score_follows_the_players_across_games(game):
         game.red, game.yellow = game.yellow, game.red
         return [await receive(websocket) for websocket in game.everyone][0]
 
-    await finish(game, RED_WINS)  # the host wins as red
+    await game.play_all(RED_WINS)  # the host wins as red
     reset = await rematch()
     assert reset["score"] == {"red": 0, "yellow": 1, "draws": 0} and reset["host"] == "yellow"
-    await finish(game, RED_WINS)  # the guest wins as red
+    await game.play_all(RED_WINS)  # the guest wins as red
     reset = await rematch()
     assert reset["score"] == {"red": 1, "yellow": 1, "draws": 0} and reset["host"] == "red"
-    await finish(game, DRAW)
+    await game.play_all(DRAW)
     reset = await rematch()
     assert reset["score"] == {"red": 1, "yellow": 1, "draws": 1} and reset["host"] == "yellow"
 
@@ -744,7 +730,7 @@ async def test_the_score_follows_the_players_across_games(game):
 async def test_after_a_rematch_the_join_link_refusal_names_no_colour(game, client):
     # The guest plays red after a rematch: a refusal naming "red" or "yellow"
     # would name the wrong seat for one of the two games.
-    await finish(game, RED_WINS)
+    await game.play_all(RED_WINS)
     for websocket in (game.red, game.yellow):
         await send(websocket, type="rematch")
     await asyncio.sleep(50 * MS)
@@ -756,7 +742,7 @@ async def test_after_a_rematch_the_join_link_refusal_names_no_colour(game, clien
 
 
 async def test_latecomers_see_the_rematch_and_pending_requests(game, client):
-    await finish(game, RED_WINS)
+    await game.play_all(RED_WINS)
     for websocket in (game.red, game.yellow):
         await send(websocket, type="rematch")
     for websocket in game.everyone:
@@ -765,7 +751,7 @@ async def test_latecomers_see_the_rematch_and_pending_requests(game, client):
     for websocket in game.everyone:
         await receive(websocket)  # reset
     game.red, game.yellow = game.yellow, game.red
-    await finish(game, RED_WINS)
+    await game.play_all(RED_WINS)
     await send(game.yellow, type="rematch")
     latecomer = await client()
     await send(latecomer, type="init", watch=game.watch_key)
@@ -778,7 +764,7 @@ async def test_latecomers_see_the_rematch_and_pending_requests(game, client):
 
 async def test_a_resumed_player_gets_its_colour_after_a_rematch(game, client, grace):
     guest_token = app.JOIN[game.join_key].guest.token
-    await finish(game, RED_WINS)
+    await game.play_all(RED_WINS)
     for websocket in (game.red, game.yellow):
         await send(websocket, type="rematch")
     await asyncio.sleep(50 * MS)
@@ -1072,8 +1058,6 @@ async def test_the_analysis_of_a_game_from_here_starts_from_the_empty_board(clie
 
 async def test_the_analysis_scores_every_move_of_every_position(game):
     await game.play_all(RED_WINS)
-    for websocket in game.everyone:
-        await receive(websocket)  # win
     await send(game.spectator, type="analyse")
     analysis = await receive(game.spectator, timeout=SEARCH)
     assert analysis["type"] == "analysis" and analysis["columns"] == RED_WINS
@@ -1105,8 +1089,6 @@ async def test_no_analysis_before_the_game_is_over(game):
 
 async def test_a_busy_pool_refuses_the_analysis_until_it_has_room_again(game, monkeypatch):
     await game.play_all(RED_WINS)
-    for websocket in game.everyone:
-        await receive(websocket)  # win
     # As if every place in the pool's queue were taken by other games' searches.
     monkeypatch.setattr(app.SEARCHES, "max_pending", 0)
     await send(game.red, type="analyse")

@@ -7,14 +7,21 @@ import sys
 from conftest import MS, ROOT, require_redis_server
 
 
-def test_a_tiny_comparison_runs_without_errors():
-    result = subprocess.run(
-        [sys.executable, "-m", "bench", "--json", "--timeout", "20", "compare",
-         "--rounds", "1", "--games", "2", "--peak", "2", "--hold", "2"],
+def bench(*args):
+    """Run `python -m bench` with these arguments; return what it did."""
+    return subprocess.run(
+        [sys.executable, "-m", "bench", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=60_000 * MS,
+    )
+
+
+def test_a_tiny_comparison_runs_without_errors():
+    result = bench(
+        "--json", "--timeout", "20", "compare",
+        "--rounds", "1", "--games", "2", "--peak", "2", "--hold", "2",
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     runs = json.loads(result.stdout)["runs"]
@@ -29,14 +36,10 @@ def test_a_tiny_comparison_runs_without_errors():
 
 def test_the_redis_servers_play_games_without_lost_or_duplicated_events():
     require_redis_server()
-    result = subprocess.run(
-        [sys.executable, "-m", "bench", "--json", "--timeout", "20", "compare",
-         "--servers", "app", "app+redis", "2 apps+redis",
-         "--rounds", "1", "--games", "4", "--peak", "4", "--hold", "2", "--think", "1"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60_000 * MS,
+    result = bench(
+        "--json", "--timeout", "20", "compare",
+        "--servers", "app", "app+redis", "2 apps+redis",
+        "--rounds", "1", "--games", "4", "--peak", "4", "--hold", "2", "--think", "1",
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
@@ -62,14 +65,10 @@ def test_the_redis_servers_play_games_without_lost_or_duplicated_events():
 
 def test_an_earlier_revision_of_app_runs_beside_the_current_one():
     # The last commit before the files moved into folders.
-    result = subprocess.run(
-        [sys.executable, "-m", "bench", "--json", "--timeout", "20", "compare",
-         "--servers", "app", "app@5474603",
-         "--rounds", "1", "--games", "2", "--peak", "2", "--hold", "2"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60_000 * MS,
+    result = bench(
+        "--json", "--timeout", "20", "compare",
+        "--servers", "app", "app@5474603",
+        "--rounds", "1", "--games", "2", "--peak", "2", "--hold", "2",
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     runs = json.loads(result.stdout)["runs"]
@@ -79,12 +78,6 @@ def test_an_earlier_revision_of_app_runs_beside_the_current_one():
 
 
 def test_a_server_that_does_not_exist_is_refused_with_the_choices():
-    result = subprocess.run(
-        [sys.executable, "-m", "bench", "compare", "--servers", "app", "nginx"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60_000 * MS,
-    )  # fmt: skip
+    result = bench("compare", "--servers", "app", "nginx")
     assert result.returncode == 2
     assert "'nginx' isn't a server" in result.stderr and "app@REV" in result.stderr

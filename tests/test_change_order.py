@@ -1,4 +1,4 @@
-"""The order in which a process applies a game's changes, without Redis."""
+"""server/change_order.py: the order in which a process applies a game's changes, without Redis."""
 
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -56,7 +56,7 @@ import app
 from connect4 import COLUMNS, PLAYER1, PLAYER2, ROWS, Connect4
 from games.core import Room
 from server.hardening import MAX_SIZE, GameConnection
-from conftest import DRAW, MS, RED_WINS, receive, send
+from conftest import DRAW, MS, RED_WINS, play_moves, receive, send
 
 # A client sends at most this many messages outside a flood, which keeps it
 # under the server's burst allowance however fast an example runs.
@@ -562,22 +562,6 @@ def random_full_games(count, seed):
     return games
 
 
-async def play_to_the_end(players, everyone, columns):
-    """Play a game's columns, the players taking turns, checking what everyone hears."""
-    game = Connect4()
-    for column in columns:
-        player = game.next_player
-        row = game.play(player, column)
-        await send(players[player], type="play", column=column)
-        for websocket in everyone:
-            assert await receive(websocket) == dict(
-                type="play", player=player, column=column, row=row
-            )
-    result = {"type": "win", "player": game.winner} if game.winner else {"type": "draw"}
-    for websocket in everyone:
-        assert await receive(websocket) == result
-
-
 async def rematch(players, everyone):
     """Ask for a rematch from both players and return them with their colours swapped."""
     for player in (PLAYER1, PLAYER2):
@@ -610,10 +594,10 @@ async def play_room(uri, games, with_spectator, with_rematch):
             for player in (PLAYER1, PLAYER2):
                 assert await receive(spectator) == {"type": "joined", "player": player}
             everyone.append(spectator)
-        await play_to_the_end(players, everyone, games[0])
+        await play_moves(players[PLAYER1], players[PLAYER2], games[0], everyone[2:])
         if with_rematch:
             players = await rematch(players, everyone)
-            await play_to_the_end(players, everyone, games[1])
+            await play_moves(players[PLAYER1], players[PLAYER2], games[1], everyone[2:])
 
 
 async def play_rooms(server, uri, count, games):

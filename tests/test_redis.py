@@ -26,6 +26,7 @@ from conftest import (
     RED_WINS,
     ROOT,
     http_get,
+    play_moves,
     RedisServer,
     receive,
     require_redis_server,
@@ -78,26 +79,13 @@ async def start_game(red_uri, yellow_uri):
     return red, yellow, init, yellow_init
 
 
-async def play_moves(red, yellow, columns, start=0, others=()):
-    """Play columns in turn and check that everyone gets each move; return the last events."""
-    for index, column in enumerate(columns, start):
-        websocket = yellow if index % 2 else red
-        await send(websocket, type="play", column=column)
-        events = [await receive(each, timeout=5000 * MS) for each in (red, yellow, *others)]
-        assert all(event == events[0] for event in events), events
-        assert events[0]["type"] == "play" and events[0]["column"] == column
-    return events
-
-
 async def test_players_on_two_processes_play_a_whole_game(shared_app):
     one, two = shared_app(), shared_app()
     red, yellow, init, _ = await start_game(one.uri, two.uri)
     spectators = [(await open_game(uri, watch=init["watch"]))[0] for uri in (one.uri, two.uri)]
     for spectator in spectators:
         assert await receive(spectator) == {"type": "joined", "player": "yellow"}
-    await play_moves(red, yellow, RED_WINS, others=spectators)
-    for websocket in (red, yellow, *spectators):
-        assert await receive(websocket) == {"type": "win", "player": "red"}
+    assert await play_moves(red, yellow, RED_WINS, spectators) == {"type": "win", "player": "red"}
     # Spectators on either process hear exactly what the players hear.
     late, event = await open_game(two.uri, watch=init["watch"])
     replay = [event] + [await receive(late) for _ in range(len(RED_WINS) + 2)]
@@ -107,9 +95,7 @@ async def test_players_on_two_processes_play_a_whole_game(shared_app):
 async def test_a_rematch_across_processes_swaps_colours(shared_app):
     one, two = shared_app(), shared_app()
     red, yellow, _, _ = await start_game(one.uri, two.uri)
-    await play_moves(red, yellow, RED_WINS)
-    for websocket in (red, yellow):
-        assert (await receive(websocket))["type"] == "win"
+    assert (await play_moves(red, yellow, RED_WINS))["type"] == "win"
     await send(red, type="rematch")
     await send(yellow, type="rematch")
     events = await receive_until(red, "reset")
@@ -155,8 +141,10 @@ async def test_a_killed_process_loses_nothing(shared_app):
     replay = [await receive(red) for _ in range(5)]
     assert replay[0] == {"type": "joined", "player": "yellow"}
     assert [event["column"] for event in replay[1:]] == RED_WINS[:4]
-    await play_moves(red, yellow, RED_WINS[4:], start=4)
-    assert await receive(red) == {"type": "win", "player": "red"}
+    assert await play_moves(red, yellow, RED_WINS[4:], played=RED_WINS[:4]) == {
+        "type": "win",
+        "player": "red",
+    }
 
 
 async def test_restarting_every_process_keeps_the_game(shared_app):
@@ -177,8 +165,7 @@ async def test_restarting_every_process_keeps_the_game(shared_app):
     for websocket in (red, yellow):
         events = await drain(websocket)
         assert [event["column"] for event in events if event["type"] == "play"] == DRAW[:10]
-    await play_moves(red, yellow, DRAW[10:], start=10)
-    assert await receive(red) == {"type": "draw"}
+    assert await play_moves(red, yellow, DRAW[10:], played=DRAW[:10]) == {"type": "draw"}
 
 
 async def test_a_redis_outage_sends_clients_away_and_the_game_goes_on(shared_app, redis_server):
@@ -215,8 +202,10 @@ async def test_a_redis_outage_sends_clients_away_and_the_game_goes_on(shared_app
             if event["type"] in ("joined", "left") and event["player"] == opponent
         ]
         assert presence and presence[-1] == "joined", events
-    await play_moves(red, yellow, RED_WINS[3:], start=3)
-    assert await receive(yellow) == {"type": "win", "player": "red"}
+    assert await play_moves(red, yellow, RED_WINS[3:], played=RED_WINS[:3]) == {
+        "type": "win",
+        "player": "red",
+    }
     assert "Traceback" not in one.log + two.log
 
 
@@ -428,8 +417,7 @@ async def test_processes_sharing_a_port_serve_the_same_games(app_process, redis_
     assert processes[1].uri == uri
     for _ in range(20):
         red, yellow, _, _ = await start_game(uri, uri)
-        await play_moves(red, yellow, RED_WINS)
-        assert await receive(yellow) == {"type": "win", "player": "red"}
+        assert await play_moves(red, yellow, RED_WINS) == {"type": "win", "player": "red"}
         await red.close()
         await yellow.close()
     # The system spread the connections: each process started some games.
@@ -501,8 +489,7 @@ async def test_the_readmes_load_balancer_shares_games_between_two_machines(
         assert (await receive(yellow, timeout=5000 * MS))["player"] == "yellow"
         await receive(yellow)
         await receive(red)
-        await play_moves(red, yellow, RED_WINS)
-        assert await receive(yellow) == {"type": "win", "player": "red"}
+        assert await play_moves(red, yellow, RED_WINS) == {"type": "win", "player": "red"}
     finally:
         balancer.terminate()
         balancer.wait()

@@ -5,6 +5,7 @@ Test files import these from here; tests/conftest.py re-exports them too.
 """
 
 import asyncio
+import contextlib
 import http.client
 import json
 import os
@@ -19,6 +20,8 @@ import threading
 from pathlib import Path
 
 import pytest
+
+from connect4 import PLAYER1, Connect4
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,6 +62,38 @@ async def assert_nothing_received(websocket, wait=50 * MS):
         await asyncio.wait_for(websocket.recv(), wait)
 
 
+async def play_moves(red, yellow, columns, watchers=(), *, played=()):
+    """Play columns in turn, checking that everyone hears each move and the result as the rules say.
+
+    red and yellow are the connections of the players with these colours now;
+    played are the columns of the game played before, red first. Return the
+    event that ended the game if these columns end it, else the last move's.
+
+    """
+    game = Connect4()
+    for column in played:
+        game.play(game.next_player, column)
+    everyone = [red, yellow, *watchers]
+
+    async def everyone_hears(event):
+        # Across processes sharing Redis, events take longer to reach everyone.
+        heard = [await receive(websocket, 5000 * MS) for websocket in everyone]
+        assert heard == [event] * len(everyone), heard
+        return event
+
+    event = None
+    for column in columns:
+        player = game.next_player
+        row = game.play(player, column)
+        await send(red if player == PLAYER1 else yellow, type="play", column=column)
+        event = {"type": "play", "player": player, "column": column, "row": row}
+        await everyone_hears(event)
+    if game.over:
+        event = {"type": "win", "player": game.winner} if game.winner else {"type": "draw"}
+        await everyone_hears(event)
+    return event
+
+
 def http_get(port, path, host="127.0.0.1", headers=None):
     """Make a blocking HTTP GET request and return the status, headers and body."""
     connection = http.client.HTTPConnection(host, port, timeout=5000 * MS)
@@ -90,6 +125,8 @@ class AppProcess:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            # So that kill() stops its worker processes with it.
+            start_new_session=True,
         )
         self.signalled = False
         self._stdout = queue.Queue()
@@ -141,10 +178,21 @@ class AppProcess:
         return self.process.returncode, self.log
 
     def kill(self):
-        """Stop the server at once, if it still runs."""
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
+        """Stop the server at once, and the worker processes it started."""
+        # Its own process group (see __init__): the solver's workers go with it.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def close(self, timeout=5000 * MS):
+        """Stop the server if it still runs: with SIGTERM, by force if it doesn't stop in time."""
+        # SIGTERM lets it stop the solver's workers; SIGKILL is the last resort.
+        if self.process.poll() is None and not self.signalled:
+            self.signal()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=timeout)
+        # Also what it left behind if a test killed it or it didn't stop.
+        self.kill()
 
 
 class RedisServer:
@@ -174,8 +222,8 @@ class RedisServer:
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
         for _ in range(200):
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1000 * MS):
+                    return
             except OSError:
                 threading.Event().wait(10 * MS)
         pytest.fail("redis-server didn't start")
@@ -183,7 +231,7 @@ class RedisServer:
     def stop(self):
         """Stop the server as a service manager would; it saves its data first."""
         self.process.terminate()
-        self.process.wait(timeout=10)
+        self.process.wait(timeout=10_000 * MS)
 
     def command(self, *args):
         """Run a command with redis-cli and return its output."""

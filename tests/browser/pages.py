@@ -138,6 +138,15 @@ def board_message_text(page):
     return page.locator(".board-message-text")
 
 
+def winning_places(page):
+    """The cells marked as the winning four, as sorted [column, row], row 0 at the bottom."""
+    return sorted(board(page).evaluate(
+        """board => Array.from(board.querySelectorAll(".cell.winning"), cell => [
+            Number(cell.closest(".column").dataset.column), Number(cell.dataset.row),
+        ])"""
+    ))
+
+
 def board_on_screen(page):
     """Every cell's state as [column][row], row 0 at the bottom."""
     return board(page).evaluate(

@@ -1,7 +1,7 @@
 """Playing a game: the board, turns, moves refused, the last move, the result."""
 
 from connect4 import COLUMNS, ROWS
-from utils import DRAW, RED_WINS
+from utils import DRAW, RED_WINS, RED_WINS_DIAGONAL
 
 from .pages import (
     RED,
@@ -17,16 +17,22 @@ from .pages import (
     expect_no_class,
     expected_board,
     headline,
+    here,
     pixel,
     play,
     play_game,
     score_line,
     screenshot,
+    shared_link,
     start_game,
     status,
     wait_for_moves,
     watch_game,
+    winning_places,
 )
+
+# The four in a row of RED_WINS_DIAGONAL, as [column, row], row 0 at the bottom.
+DIAGONAL = [[1, 0], [2, 1], [3, 2], [4, 3]]
 
 
 def test_your_column_is_highlighted_only_on_your_turn(open_page):
@@ -73,6 +79,28 @@ def test_full_game_until_red_wins(open_page):
         assert board_on_screen(page) == expected
 
 
+def test_the_winning_four_are_shown_again_after_a_reload(open_page):
+    # The server says who won, never where: the page finds the four
+    # (page/rules.js) in the moves it was sent, replayed after a reload.
+    red, yellow = start_game(open_page)
+    play_game(RED_WINS_DIAGONAL, red, yellow)
+    expect(cells(red, "winning")).to_have_count(4)
+    assert winning_places(red) == DIAGONAL
+
+    # A player who reloads, and a spectator who comes after the game, see
+    # the same four.
+    red.reload()
+    expect(headline(red)).to_have_text("You won!")
+    wait_for_moves(red, len(RED_WINS_DIAGONAL))
+    expect(cells(red, "winning")).to_have_count(4)
+    for index, row in DIAGONAL:
+        expect_class(cell(red, index, row), "winning")
+    spectator = open_page(here(red, shared_link(red, "watch")))
+    expect(headline(spectator)).to_have_text("Red wins!")
+    expect(cells(spectator, "winning")).to_have_count(4)
+    assert winning_places(spectator) == DIAGONAL
+
+
 def test_a_click_out_of_turn_explains_itself(open_page):
     red, yellow = start_game(open_page)
     spectator = watch_game(open_page, red)
@@ -105,6 +133,29 @@ def test_a_full_column_is_refused_with_a_reason(open_page):
     play(red, 0)
     expect(status(red)).to_contain_text("That column is full.")
     wait_for_moves(red, 6)
+
+
+def test_a_full_column_is_refused_after_a_reload(open_page):
+    # The server refuses a move into a full column only once it is sent; the
+    # page finds full columns itself (page/rules.js) from the moves in its
+    # state, which, after a reload, are all replayed by the server.
+    red, yellow = start_game(open_page)
+    play_game([0] * ROWS, red, yellow)
+
+    red.reload()
+    expect(status(red)).to_contain_text("You are red")
+    wait_for_moves(red, ROWS)
+    play(red, 0)
+    # The page's own words: the server, had the move reached it, would have
+    # answered "This column is full."
+    expect(status(red)).to_contain_text("That column is full.")
+    wait_for_moves(yellow, ROWS)
+
+    # Any other column is played as usual.
+    red.keyboard.press(str(COLUMNS))
+    for page in (red, yellow):
+        wait_for_moves(page, ROWS + 1)
+        expect_class(cell(page, COLUMNS - 1, 0), "red")
 
 
 def test_full_board_is_a_draw(open_page):
