@@ -39,14 +39,17 @@ from games.core import (
     departure,
     move,
     other,
+    position_after,
     rematch,
     replay,
+    start_from,
 )
 from games.events import encode, error_event, init_event, parse
 from games.exceptions import (
     AlreadyInGame,
     AnalysisRefused,
     GameNotFound,
+    HintsRefused,
     IllegalMove,
     InvalidEvent,
     NotAPlayer,
@@ -96,6 +99,8 @@ def deliver(room, outputs):
                 if websocket := CONNECTIONS.get(connection):
                     reason = "seat taken over by a new connection"
                     in_background(websocket.close(CLOSE_REPLACED, reason))
+    if room.hints:
+        offer_hints(room)
 
 
 # Where games live: JOIN, WATCH and SEATS, unless main() shares them through
@@ -159,12 +164,18 @@ async def route(websocket, event):
         await watch(websocket, event["watch"])
     elif "computer" in event:
         await start(websocket, *computer_game(event))
+    elif "moves" in event:
+        raise InvalidEvent('Only a game against the computer starts from "moves": add "computer".')
     else:
         await start(websocket)
 
 
-async def start(websocket, computer_level=None, player=PLAYER1):
-    """Create a game and seat the connection as red, or as player against the computer."""
+async def start(websocket, computer_level=None, player=PLAYER1, columns=()):
+    """Create a game and seat the connection as red, or as player against the computer.
+
+    Against the computer, the game may start after these columns: "play from here".
+
+    """
     CLIENTS.start_game(websocket.client)  # one client may start only so many
     room = Room(
         join_key=secrets.token_urlsafe(12),
@@ -175,7 +186,13 @@ async def start(websocket, computer_level=None, player=PLAYER1):
         room.guest = Seat(other(player), computer=computer_level)
     await GAMES.create(room)
     log.info("game %s: started", room.number)
-    let_computer_move(room)  # it starts when it plays red
+    if columns:
+        try:
+            await GAMES.change(room, functools.partial(start_from, columns))
+        except BaseException:
+            GAMES.release(room)  # as attending() would: nobody is in this game
+            raise
+    let_computer_move(room)  # it starts when it is its turn
     async with attending(websocket, room, "host") as seat:
         await play(websocket, room, seat)
 
@@ -213,6 +230,8 @@ async def play(websocket, room, seat):
                 raise AlreadyInGame("You're already in a game. Open a new page for another.")
             if event["type"] == "analyse":
                 send_analysis(websocket, room)
+            elif event["type"] == "hints":
+                ask_for_hints(websocket, room, seat, event)
             elif seat is None:
                 raise NotAPlayer("You're watching this game: only the players can play.")
             elif event["type"] == "play":
@@ -231,13 +250,25 @@ async def play(websocket, room, seat):
 
 
 def computer_game(event):
-    """Read the level and the person's colour from an init asking to play the computer."""
+    """Read the level, the person's colour and the moves to start from in an init to play the computer."""
     level, player = event["computer"], event.get("player", PLAYER1)
     if not isinstance(level, str) or level not in levels.LEVELS:
         raise InvalidEvent(f"The computer's levels are {', '.join(levels.LEVELS)}.")
     if player not in (PLAYER1, PLAYER2):
         raise InvalidEvent(f'"player" is "{PLAYER1}" or "{PLAYER2}".')
-    return level, player
+    return level, player, moves_to_start_from(event.get("moves", ""))
+
+
+def moves_to_start_from(moves):
+    """Read "play from here" moves in Pons's notation, "4453", as columns 0 to 6, checked."""
+    if not isinstance(moves, str):
+        raise InvalidEvent('"moves" is a string of columns from 1 to 7, such as "4453".')
+    for number, digit in enumerate(moves, start=1):
+        if digit not in "1234567":
+            raise InvalidEvent(f'"moves" is a string of columns from 1 to 7: move {number} is not.')
+    columns = [int(digit) - 1 for digit in moves]
+    position_after(columns)  # one that can't be played, or a finished game, is refused
+    return columns
 
 
 def let_computer_move(room):
@@ -301,6 +332,48 @@ async def deliver_analysis(websocket, room, analysis):
     send_now(websocket, message)
 
 
+# Hints: in a game against the computer, its person may ask for the score of
+# every move whenever it is their turn. They go to that connection alone:
+# never to spectators, who could pass them on, nor in games between people.
+
+
+def ask_for_hints(websocket, room, seat, event):
+    """Turn hints on or off for the connection of the person playing the computer."""
+    on = event.get("on")
+    if not isinstance(on, bool):
+        raise InvalidEvent('A hints event needs "on": true or false.')
+    opponent = None if seat is None else room.opponent(seat)
+    if opponent is None or opponent.computer is None:
+        raise HintsRefused("Hints are only for the person playing the computer.")
+    if on:
+        room.hints[websocket] = (seat, None)  # no position hinted yet: one comes now
+        offer_hints(room)
+    else:
+        room.hints.pop(websocket, None)
+
+
+def offer_hints(room):
+    """Search a hint for each connection that wants one and whose turn it is, once per position."""
+    game = room.game
+    position = (game, len(game.columns))
+    for websocket, (seat, hinted) in room.hints.items():
+        if not game.over and game.next_player == seat.player and hinted != position:
+            room.hints[websocket] = (seat, position)
+            in_background(send_hint(websocket, room, game, list(game.columns)))
+
+
+async def send_hint(websocket, room, game, columns):
+    """Score the moves after these columns in a worker and send them, if still wanted."""
+    try:
+        scores = await SEARCHES.hints(columns)
+    except Exception:  # a bug in the solver, or a worker that died
+        log.exception("game %s: couldn't search a hint", room.number)
+        return
+    # The game moved on meanwhile, or hints were turned off: it helps nobody.
+    if room.game is game and game.columns == columns and websocket in room.hints:
+        send_now(websocket, encode(type="hints", scores=scores))
+
+
 # Connections coming to a game and leaving it.
 
 
@@ -324,6 +397,7 @@ async def attending(websocket, room, role=None, new_token=None):
         yield seat
     finally:
         room.connected.discard(websocket)
+        room.hints.pop(websocket, None)
         if CONNECTIONS.pop(connection, None) is not None and seat is not None:
             try:
                 await GAMES.change(room, functools.partial(departure, role, connection))

@@ -8,6 +8,7 @@ import { listenToComputerChoice } from "./page/computer-game.js";
 import { createBoard } from "./connect4.js";
 import { connectNow } from "./page/connection.js";
 import { createState } from "./page/game-state.js";
+import { listenToHints } from "./page/hints.js";
 import { listenToUser } from "./page/input.js";
 import { render } from "./page/render.js";
 
@@ -31,6 +32,9 @@ function findElements() {
     analysisPosition: find(".analysis-position"),
     turningPoints: find(".turning-points"),
     closeAnalysis: find("button.close-analysis"),
+    playFromHere: find("button.play-from-here"),
+    hintsSwitch: find(".hints-switch"),
+    hintsToggle: find("input.hints-toggle"),
     share: find(".share"),
     shareTitle: find(".share h2"),
     shareLink: find(".share-link"),
@@ -62,6 +66,7 @@ function main() {
   listenToUser(page);
   listenToComputerChoice(page.elements);
   listenToAnalysis(page);
+  listenToHints(page);
   connectNow(page);
 }
 

@@ -1,7 +1,7 @@
 """The game without I/O: seats, rooms, and the changes that move a game on.
 
 A change to a game is a small dict. A decide function, move(), rematch(),
-arrival() or departure(), checks it against the game as it is and returns it,
+arrival(), departure() or start_from(), checks it against the game as it is and returns it,
 or raises InvalidEvent. Then apply() makes it part of the game and returns
 what the players and spectators must hear, as a list of outputs:
 
@@ -38,6 +38,8 @@ __all__ = [
     "rematch",
     "arrival",
     "departure",
+    "start_from",
+    "position_after",
     "other",
 ]
 
@@ -81,11 +83,13 @@ class Room:
     draws: int = 0
     changes: int = 0  # how many changes made the room what it is (see apply())
     # What the adapter keeps here: the connections of players and spectators,
-    # the analysis of the finished game (a future, once asked for), and the
-    # timer that forgets the room once empty.
+    # the analysis of the finished game (a future, once asked for), the timer
+    # that forgets the room once empty, and the connections that asked for
+    # hints, each with its seat and the last position it got a hint for.
     connected: set = dataclasses.field(default_factory=set)
     analysis: typing.Any = None
     expiry: typing.Any = None
+    hints: dict = dataclasses.field(default_factory=dict)
 
     @property
     def seats(self):
@@ -173,6 +177,27 @@ def departure(role, connection, room):
     return {"type": "depart", "seat": role, "at": time.time()}
 
 
+def start_from(columns, room):
+    """Check the moves that a new game starts with, for "play from here"; return the change."""
+    if room.game.columns:
+        raise IllegalMove("The game has started already.")
+    position_after(columns)
+    return {"type": "start-from", "columns": list(columns)}
+
+
+def position_after(columns):
+    """The game after these columns, 0 to 6, or InvalidEvent if one can't be played or it ended."""
+    game = Connect4()
+    for number, column in enumerate(columns, start=1):
+        try:
+            game.play(game.next_player, column)
+        except ValueError as exc:
+            raise InvalidEvent(f"Move {number}, in column {column + 1}, can't be played: {exc}") from None
+    if game.over:
+        raise InvalidEvent("These moves end the game: nobody can play from there.")
+    return game
+
+
 def other(player):
     """The opponent's colour."""
     return PLAYER2 if player == PLAYER1 else PLAYER1
@@ -191,6 +216,8 @@ def apply(room, change):
         return asked_for_rematch(room, change["player"])
     elif kind == "arrive":
         return arrived(room, change)
+    elif kind == "start-from":
+        return started_from(room, change["columns"])
     else:
         return departed(room, change)
 
@@ -216,6 +243,15 @@ def played(room, column):
         room.draws += 1
         outputs.append(kept(room, encode(type="draw")))
         log.info("game %s: draw", room.number)
+    return outputs
+
+
+def started_from(room, columns):
+    """Play the moves that a game from "play from here" starts with, as ordinary moves."""
+    outputs = []
+    for column in columns:
+        outputs += played(room, column)
+    log.info("game %s: starts after %d moves", room.number, len(columns))
     return outputs
 
 

@@ -26,8 +26,8 @@ def parse(message):
         raise InvalidEvent("That message isn't valid JSON.") from None
     if not isinstance(event, dict):
         raise InvalidEvent("An event must be a JSON object.")
-    if event.get("type") not in ("init", "play", "rematch", "analyse"):
-        raise InvalidEvent('An event needs a "type": "init", "play", "rematch" or "analyse".')
+    if event.get("type") not in ("init", "play", "rematch", "analyse", "hints"):
+        raise InvalidEvent('An event needs a "type": "init", "play", "rematch", "analyse" or "hints".')
     return event
 
 

@@ -13,6 +13,7 @@
   * :exc:`ServerFull`: ``"server-full"``
   * :exc:`RateLimited`: ``"rate-limited"``
   * :exc:`AnalysisRefused`: ``"analysis"``
+  * :exc:`HintsRefused`: ``"hints"``
 
 * :exc:`Unavailable`: the games' storage can't be reached now: ``"unavailable"``
 * :exc:`StorageUnreachable`: the games' storage can't be reached at start
@@ -30,6 +31,7 @@ __all__ = [
     "ServerFull",
     "RateLimited",
     "AnalysisRefused",
+    "HintsRefused",
     "Unavailable",
     "StorageUnreachable",
 ]
@@ -93,6 +95,12 @@ class AnalysisRefused(InvalidEvent):
     """The game isn't over, or the server is too busy to analyse it now."""
 
     reason = "analysis"
+
+
+class HintsRefused(InvalidEvent):
+    """Hints are for the person playing the computer: not spectators, not games between people."""
+
+    reason = "hints"
 
 
 class Unavailable(Exception):

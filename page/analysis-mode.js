@@ -38,7 +38,7 @@ function listTurningPoints(page) {
 // From the start of the game: the first move is where the story begins.
 export function openAnalysis(page) {
   const { state, elements } = page;
-  Object.assign(state, { analysisAsked: false, analysisStep: 0, hint: null });
+  Object.assign(state, { analysisAsked: false, analysisStep: 0, hint: null, playingFromHere: false });
   listTurningPoints(page);
   render(page);
   announceStep(page);
@@ -97,5 +97,14 @@ export function listenToAnalysis(page) {
     }
   });
   elements.closeAnalysis.addEventListener("click", () => closeAnalysis(page));
+  // The computer's options open under the button, for the position shown.
+  elements.playFromHere.addEventListener("click", () => {
+    page.state.playingFromHere = !page.state.playingFromHere;
+    render(page);
+    if (page.state.playingFromHere) {
+      // On a phone, they open below the fold.
+      elements.computerOptions.scrollIntoView({ block: "nearest" });
+    }
+  });
   document.addEventListener("keydown", (event) => onAnalysisKey(page, event));
 }

@@ -1,10 +1,12 @@
 // Drawing analysis mode: the position at the step shown, the value of each
 // move from it under the board, where the step is, and the moves that
-// changed the result.
+// changed the result; and, in a live game against the computer, the same
+// values under the board as hints.
 
 import { bestColumns, describeValue, moveValue, resultThrownAway } from "./analysis.js";
+import { offerFromPosition } from "./computer-game.js";
 import { highlightWinningLine, markBestColumns, markNextMove, showPosition } from "../connect4.js";
-import { isAnalysing } from "./game-state.js";
+import { canHaveHints, isAnalysing, isOver, shownHints } from "./game-state.js";
 import { placeMoves, winningLine } from "./rules.js";
 import { describeAnalysisPosition } from "./status.js";
 
@@ -43,20 +45,53 @@ function valueItem(column, value, marks) {
   return item;
 }
 
-function renderColumnValues(list, analysis, step) {
-  const scores = analysis.scores[step];
+// The values of the moves from a position with `checkers` on the board;
+// played is the column of the move played from it, if any, and thrown
+// whether that move threw away a win or a draw.
+function renderColumnValues(list, scores, checkers, played = null, thrown = false) {
   const best = bestColumns(scores);
-  const played = analysis.columns[step] ?? null;
-  const thrown = played !== null && resultThrownAway(analysis, step) !== null;
   list.replaceChildren(
     ...scores.map((score, column) =>
-      valueItem(column, moveValue(score, step), {
+      valueItem(column, moveValue(score, checkers), {
         best: best.includes(column),
         played: column === played,
         thrown: thrown && column === played,
       }),
     ),
   );
+}
+
+// Until the scores come, each column's place is kept, so nothing jumps.
+const WAITING = Array(7).fill({ result: "…", count: null });
+
+// Hints: the values of the person's moves on their turn; the list stays,
+// waiting, while the computer moves, so that the page doesn't jump.
+function renderHints(elements, state) {
+  const on = state.hintsOn && canHaveHints(state) && !isOver(state);
+  elements.columnValues.hidden = !on;
+  elements.columnValues.classList.toggle("hints", on);
+  if (!on) {
+    return;
+  }
+  const scores = shownHints(state);
+  if (scores === null) {
+    elements.columnValues.replaceChildren(
+      ...WAITING.map((value, column) => valueItem(column, value, { best: false, played: false, thrown: false })),
+    );
+  } else {
+    renderColumnValues(elements.columnValues, scores, state.columns.length);
+  }
+}
+
+// "Play from here" offers the computer's options for the position shown,
+// unless it is the end of the game, where nobody can play.
+function renderPlayFromHere(elements, state) {
+  const { analysis, analysisStep: step } = state;
+  const possible = step < analysis.columns.length;
+  const open = state.playingFromHere && possible;
+  elements.playFromHere.disabled = !possible;
+  elements.playFromHere.setAttribute("aria-expanded", String(open));
+  offerFromPosition(elements, open ? analysis.columns.slice(0, step) : null);
 }
 
 // The arrows stay focusable at either end, so that a keyboard user who
@@ -95,16 +130,22 @@ export function renderAnalysis(page) {
   const { elements, state } = page;
   const analysing = isAnalysing(state);
   elements.analysis.hidden = !analysing;
-  elements.columnValues.hidden = !analysing;
+  elements.columnValues.classList.remove("hints");
   if (!analysing) {
+    offerFromPosition(elements, null);
+    renderHints(elements, state);
     return;
   }
+  elements.columnValues.hidden = false;
   const { analysis, analysisStep: step } = state;
   const moves = placeMoves(analysis.columns);
   showGame(elements.board, analysis.columns.slice(0, step), step === moves.length ? state.winner : null);
   markBestColumns(elements.board, bestColumns(analysis.scores[step]));
   markNextMove(elements.board, moves[step] ?? null);
-  renderColumnValues(elements.columnValues, analysis, step);
+  const played = analysis.columns[step] ?? null;
+  const thrown = played !== null && resultThrownAway(analysis, step) !== null;
+  renderColumnValues(elements.columnValues, analysis.scores[step], step, played, thrown);
   renderStepButtons(elements, state);
   renderTurningPoints(elements.turningPoints, step);
+  renderPlayFromHere(elements, state);
 }

@@ -20,6 +20,14 @@ export function readAnalysis(event) {
   return valid ? { columns, scores } : null;
 }
 
+// The scores of a hints event, checked: 7 scores or nulls, or null if malformed.
+export function readHints(event) {
+  const { scores } = event;
+  const valid =
+    Array.isArray(scores) && scores.length === 7 && scores.every((score) => score === null || Number.isInteger(score));
+  return valid ? scores : null;
+}
+
 // A player's own count of moves: the game's moves 0 and 1 are each player's 1st.
 export function ownMoveNumber(step) {
   return Math.floor(step / 2) + 1;

@@ -5,7 +5,7 @@
 import { websocketAddress } from "./address.js";
 import { computerGameInit } from "./computer-game.js";
 import { handleEvent, parseEvent } from "./events.js";
-import { createGame, isLost } from "./game-state.js";
+import { canHaveHints, createGame, isLost, isPlayer } from "./game-state.js";
 import { announce, render } from "./render.js";
 import { forgetSeat, loadSeat } from "./seat.js";
 import { asSentence, describeStatus } from "./status.js";
@@ -80,7 +80,12 @@ function onMessage(page, socket, data) {
   if (event === null) {
     return;
   }
+  const seated = isPlayer(state.me);
   handleEvent(page, event);
+  // Seated on this connection: hints turned on before carry over to it.
+  if (!seated && canHaveHints(state) && state.hintsOn) {
+    send(page, { type: "hints", on: true });
+  }
   if (state.refusal !== null) {
     // The server refused our init; its reason shows once we closed.
     socket.close(1000);

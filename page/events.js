@@ -2,7 +2,7 @@
 // what the server says, and keeps it in the state.
 
 import { absoluteLink } from "./address.js";
-import { readAnalysis } from "./analysis.js";
+import { readAnalysis, readHints } from "./analysis.js";
 import { openAnalysis } from "./analysis-mode.js";
 import { settleAddress } from "./computer-game.js";
 import { PLAYER1, PLAYER2, clearBoard, highlightWinningLine, playMove } from "../connect4.js";
@@ -39,10 +39,12 @@ export function keyOrNull(key) {
   return typeof key === "string" && key !== "" ? key : null;
 }
 
-// Whatever happens in the game, "is back" and hints were news only until then.
+// Whatever happens in the game, "is back", explanations and the scores of
+// the moves were news only until then.
 function gameMoved(state) {
   state.back = null;
   state.hint = null;
+  state.hintScores = null;
 }
 
 // The first init of a connection seats us; another one comes when a rematch
@@ -195,6 +197,17 @@ function onAnalysis(page, event) {
   }
 }
 
+// Sent to the person playing the computer, for the position on the board:
+// a hint for a position gone is never sent.
+function onHints(page, event) {
+  const scores = readHints(event);
+  if (scores === null) {
+    console.warn("Ignoring malformed hints:", event);
+    return false;
+  }
+  page.state.hintScores = scores;
+}
+
 // Before the server accepted our init, an error refuses it: the connection
 // closes and the page says why. After, it refuses one request.
 function onError(page, event) {
@@ -232,6 +245,7 @@ const EVENT_HANDLERS = {
   rematch: onRematch,
   reset: onReset,
   analysis: onAnalysis,
+  hints: onHints,
   error: onError,
 };
 

@@ -30,6 +30,9 @@ export function createGame(query) {
     columns: [],
     // The computer opponent's level, when this page plays the computer.
     computer: null,
+    // In a game against the computer, with hints on: the scores of the
+    // position's moves, from the server, until the next move.
+    hintScores: null,
     // The server's analysis of the finished game, { columns, scores }, once
     // it came; the step it shows, the number of moves on the board, while
     // the page is in analysis mode, else null.
@@ -37,6 +40,8 @@ export function createGame(query) {
     analysisStep: null,
     // An analysis was asked for and hasn't come yet.
     analysisAsked: false,
+    // In analysis mode, "Play from here" shows the computer's options.
+    playingFromHere: false,
     winner: null,
     draw: false,
     // A rematch started and nobody has moved yet.
@@ -74,6 +79,8 @@ export function createState(query) {
     detail: "",
     // Some connection got into the game, so a refusal now means it's gone.
     everInGame: false,
+    // The person playing the computer wants hints: each connection asks.
+    hintsOn: false,
     ...createGame(query),
   };
 }
@@ -122,6 +129,16 @@ export function isGuestAwaited(state) {
 // The computer always holds the join link's seat: the guest's.
 export function isComputer(state, player) {
   return state.computer !== null && player === guestColour(state);
+}
+
+// Hints are for the person playing the computer, never for spectators.
+export function canHaveHints(state) {
+  return state.computer !== null && isPlayer(state.me);
+}
+
+// The hints shown now, as scores, or null: on the person's turn, once they came.
+export function shownHints(state) {
+  return state.hintsOn && canHaveHints(state) && isMyTurn(state) ? state.hintScores : null;
 }
 
 export function isAnalysing(state) {

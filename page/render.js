@@ -5,6 +5,7 @@ import { localOnlyHost } from "./address.js";
 import { renderAnalysis } from "./analysis-view.js";
 import { PLAYER1, PLAYER2 } from "../connect4.js";
 import {
+  canHaveHints,
   departedPlayers,
   guestColour,
   hasAskedForRematch,
@@ -173,10 +174,12 @@ export function render(page) {
   renderBoard(page);
   renderScore(elements.score, state);
   renderRematch(elements.rematch, state);
+  // The person playing the computer may turn hints on, spectators never.
+  elements.hintsSwitch.hidden = !canHaveHints(state) || state.connection === "stopped";
   // In analysis mode, the page is about the analysis: the rest comes back
   // with the live game.
   const analysing = isAnalysing(state);
-  const idle = elements.score.hidden && elements.rematch.hidden;
+  const idle = elements.score.hidden && elements.rematch.hidden && elements.hintsSwitch.hidden;
   elements.match.hidden = idle || isLost(state) || analysing;
   renderShare(page);
   elements.share.hidden ||= analysing;

@@ -958,6 +958,101 @@ async def test_a_bad_computer_game_request_gets_an_error(client, init):
     assert event["type"] == "error" and event["reason"] == "invalid"
 
 
+# Play from here: a game against the computer from a position of another game.
+
+
+def play_events(columns):
+    """The play events of these columns, red first, as the server sends them."""
+    game, events = Connect4(), []
+    for column in columns:
+        player = game.next_player
+        events.append({"type": "play", "player": player, "column": column, "row": game.play(player, column)})
+    return events
+
+
+async def test_a_game_from_here_starts_with_its_moves_and_waits_for_the_person(client):
+    # 4453: red, the person, is to move after four moves.
+    person, init = await computer_game(client, "perfect", moves="4453")
+    assert init["player"] == "red" and init["computer"] == "perfect"
+    for event in play_events([3, 3, 4, 2]):
+        assert await receive(person) == event
+    await assert_nothing_received(person, 200 * MS)  # the computer waits its turn
+    # A spectator sees the moves too, in order.
+    spectator = await client()
+    await send(spectator, type="init", watch=init["watch"])
+    assert await receive(spectator) == {"type": "joined", "player": "red"}
+    assert await receive(spectator) == {"type": "joined", "player": "yellow", "computer": "perfect"}
+    for event in play_events([3, 3, 4, 2]):
+        assert await receive(spectator) == event
+    # Then the game goes on as any other.
+    await send(person, type="play", column=3)
+    assert (await receive(person))["player"] == "red"
+    reply = await receive(person, timeout=SEARCH)
+    assert reply["type"] == "play" and reply["player"] == "yellow"
+
+
+async def test_the_computer_moves_at_once_when_a_game_from_here_starts_on_its_turn(client):
+    # Three moves: yellow's turn, and yellow is the computer, at its best.
+    person, _ = await computer_game(client, "perfect", moves="445")
+    for event in play_events([3, 3, 4]):
+        assert await receive(person) == event
+    reply = await receive(person, timeout=SEARCH)
+    assert reply["type"] == "play" and reply["player"] == "yellow"
+    position = Position.from_columns([3, 3, 4])
+    assert Solver().scores(position)[reply["column"]] == Solver().score(position)
+
+
+async def test_the_person_may_play_yellow_from_here_and_the_computer_goes_on(client):
+    person, init = await computer_game(client, "easy", player="yellow", moves="44")
+    assert init["player"] == "yellow"
+    for event in play_events([3, 3]):
+        assert await receive(person) == event
+    reply = await receive(person, timeout=SEARCH)
+    assert reply["type"] == "play" and reply["player"] == "red"
+
+
+@pytest.mark.parametrize(
+    "moves, message",
+    [
+        (4453, '"moves" is a string of columns from 1 to 7, such as "4453".'),
+        (["4", "4"], '"moves" is a string of columns from 1 to 7, such as "4453".'),
+        (None, '"moves" is a string of columns from 1 to 7, such as "4453".'),
+        ("4480", '"moves" is a string of columns from 1 to 7: move 3 is not.'),
+        ("44 5", '"moves" is a string of columns from 1 to 7: move 3 is not.'),
+        ("4\u0664", '"moves" is a string of columns from 1 to 7: move 2 is not.'),
+        ("1111111", "Move 7, in column 1, can't be played: This column is full."),
+        ("121212122", "Move 8, in column 2, can't be played: The game is over."),
+        ("1212121", "These moves end the game: nobody can play from there."),
+        ("".join(str(column + 1) for column in DRAW), "These moves end the game: nobody can play from there."),
+    ],
+)
+async def test_moves_that_cant_be_played_from_are_refused_and_change_nothing(client, moves, message):
+    websocket = await client()
+    await send(websocket, type="init", computer="easy", moves=moves)
+    assert await receive(websocket) == {"type": "error", "message": message, "reason": "invalid"}
+    assert app.JOIN == {}  # no game was made
+    # The page may try again, from a position that can be played.
+    await send(websocket, type="init", computer="easy", moves="4")
+    assert (await receive(websocket))["type"] == "init"
+
+
+async def test_moves_without_the_computer_are_refused(client):
+    websocket = await client()
+    await send(websocket, type="init", moves="44")
+    event = await receive(websocket)
+    assert event["type"] == "error" and event["reason"] == "invalid"
+    assert app.JOIN == {}
+
+
+async def test_the_analysis_of_a_game_from_here_starts_from_the_empty_board(client):
+    person, _ = await computer_game(client, "perfect", player="yellow", moves="1212")
+    columns, result = await play_to_the_end(person, "yellow", first_free_column)
+    assert columns[:4] == [0, 1, 0, 1]
+    await send(person, type="analyse")
+    analysis = await receive(person, timeout=SEARCH)
+    assert analysis["columns"] == columns and len(analysis["scores"]) == len(columns) + 1
+
+
 # The analysis of a finished game.
 
 

@@ -20,8 +20,10 @@ from games.core import (
     arrival,
     departure,
     move,
+    position_after,
     rematch,
     replay,
+    start_from,
 )
 from games.exceptions import IllegalMove, InvalidEvent, RematchRefused, SeatTaken
 from server.limits import LIMITS
@@ -208,3 +210,45 @@ def test_a_player_back_doesnt_hear_of_itself():
     room = game_with_two_players()
     messages = [json.loads(message) for message in replay(room, room.guest)]
     assert messages == [{"type": "joined", "player": "red"}]
+
+
+# Play from here: a game that starts after some moves.
+
+
+def test_a_game_started_from_moves_plays_them_for_everyone_and_latecomers():
+    room = Room("join", "watch", Seat("yellow", connection="p/1"), Seat("red", computer="easy"))
+    outputs = apply(room, start_from([3, 3, 4], room))
+    assert decoded(outputs) == [
+        {"type": "play", "player": "red", "column": 3, "row": 0},
+        {"type": "play", "player": "yellow", "column": 3, "row": 1},
+        {"type": "play", "player": "red", "column": 4, "row": 0},
+    ]
+    assert room.game.columns == [3, 3, 4] and room.game.next_player == "yellow"
+    assert replay(room, room.host)[1:] == [output.message for output in outputs]
+    assert room.changes == 1  # one change, whatever the number of moves
+
+
+@pytest.mark.parametrize(
+    "columns, message",
+    [
+        ([0] * 7, "Move 7, in column 1, can't be played: This column is full."),
+        (RED_WINS + [2], "Move 8, in column 3, can't be played: The game is over."),
+        (RED_WINS, "These moves end the game: nobody can play from there."),
+        (DRAW, "These moves end the game: nobody can play from there."),
+    ],
+)
+def test_moves_that_cant_be_played_or_end_the_game_are_refused(columns, message):
+    with pytest.raises(InvalidEvent) as raised:
+        position_after(columns)
+    assert str(raised.value) == message and raised.value.reason == "invalid"
+    room = Room("join", "watch", Seat("red", connection="p/1"), Seat("yellow", computer="easy"))
+    with pytest.raises(InvalidEvent):
+        start_from(columns, room)
+    assert room.game.columns == [] and room.changes == 0
+
+
+def test_a_game_that_started_cant_start_from_moves():
+    room = game_with_two_players()
+    play(room, [3])
+    with pytest.raises(IllegalMove):
+        start_from([2], room)

@@ -19,6 +19,7 @@ import app
 from games.core import Room, Seat, move
 from games.exceptions import IllegalMove
 from server import redis_games
+from solver import Position, Solver
 from conftest import (
     DRAW,
     MS,
@@ -273,6 +274,23 @@ async def test_a_computer_game_goes_on_when_its_process_dies_mid_search(app_proc
     events = [await receive(person, timeout=10_000 * MS) for _ in range(3)]
     assert events[1]["column"] == 3
     assert events[2]["type"] == "play" and events[2]["player"] == "yellow"
+
+
+async def test_a_game_from_here_and_its_hints_work_across_processes(shared_app):
+    one, two = shared_app(), shared_app()
+    # Three moves: the computer, yellow, moves at once after them.
+    person, init = await open_game(one.uri, computer="perfect", moves="445")
+    await send(person, type="hints", on=True)
+    events = await receive_until(person, "hints")
+    moves = [event for event in events if event["type"] == "play"]
+    assert [event["column"] for event in moves] == [3, 3, 4, moves[3]["column"]]
+    columns = [event["column"] for event in moves]
+    assert events[-1]["scores"] == Solver().scores(Position.from_columns(columns))
+    # A spectator on the other process sees every move, and no hint.
+    spectator, joined = await open_game(two.uri, watch=init["watch"])
+    assert joined == {"type": "joined", "player": "red"}
+    assert await receive(spectator) == {"type": "joined", "player": "yellow", "computer": "perfect"}
+    assert await drain(spectator) == moves
 
 
 def test_redis_unreachable_at_start_is_one_clear_line_and_no_password(tmp_path):

@@ -360,6 +360,37 @@ def turning_points(page):
     return page.locator(".turning-points li")
 
 
+def play_from_here_button(page):
+    """The analysis's button that offers a game against the computer from the position shown."""
+    return page.locator("button.play-from-here")
+
+
+# ---------------------------------------------------------------------------
+# Playing the computer, and its hints
+
+
+def computer_options(page):
+    """The computer's options: a level, a colour and the link that starts the game."""
+    return page.locator(".computer-options")
+
+
+def choose_computer(page, level, colour):
+    """Pick a level and a colour among the computer's options, wherever they show."""
+    options = computer_options(page)
+    options.get_by_role("group", name="Level").get_by_label(level.capitalize()).check()
+    options.get_by_role("group", name="You play").get_by_label("Red, first" if colour == "red" else "Yellow").check()
+
+
+def computer_start_link(page):
+    """The link that starts a game against the computer with the options chosen."""
+    return computer_options(page).get_by_role("link", name="Start")
+
+
+def hints_switch(page):
+    """The checkbox that turns hints on and off, in a game against the computer."""
+    return page.get_by_role("checkbox", name="Hints")
+
+
 # ---------------------------------------------------------------------------
 # Fitting on screen
 
