@@ -27,8 +27,10 @@ The solver is built up in the steps of Pons's tutorial, each marked "Step" in
 a comment: a bitboard position, negamax with alpha-beta pruning, a null-window
 search for the exact score, centre-first move ordering, anticipation of losses,
 a transposition table of bounds, ordering by threats created, an opening
-book, the first moves' scores precomputed, and enhanced transposition
-cutoffs. Every step makes the search faster; none makes it less exact.
+book, the first moves' scores precomputed, enhanced transposition
+cutoffs, and, when scoring a position's moves, the position's own score as a
+bound on theirs (step 14). Every step makes the search faster; none makes it
+less exact.
 
 Step 13 runs the same search compiled, where the C extension solver/_search.c
 was built: `IMPLEMENTATION` says which search a Solver uses by default, "C"
@@ -590,6 +592,7 @@ class Solver:
         """The exact score of each column's move, None where there is no move to make."""
         if position.over:
             return [None] * WIDTH
+        at_least = self._moves_lower_bound(position)
         scores = []
         for column in range(WIDTH):
             if not position.can_play(column):
@@ -598,8 +601,24 @@ class Solver:
                 scores.append((CELLS + 1 - position.moves) // 2)
             else:
                 child = position.child(column)
-                scores.append(-self._solve(child.current, child.mask, child.moves))
+                scores.append(-self._solve(child.current, child.mask, child.moves, at_least))
         return scores
+
+    def _moves_lower_bound(self, position):
+        """A lower bound on the score of each move's position, for its side to move; None if unknown."""
+        # Step 14 (the project's own): a position's score bounds its moves'.
+        # It is the best of its moves' scores, and a move's score is its
+        # position's negated, so every move's position scores at least
+        # -score, and a best move's exactly that: one null-window search at
+        # that bound confirms a best move (see _solve). It pays where the
+        # score is known without a search: at 12 checkers, in the book
+        # (14 % fewer positions searched on the benchmark's), and with at
+        # most 5, in the precomputed opening. Elsewhere the position would
+        # be searched first, and that costs more than it saves: 6 to 23 %
+        # more positions at 9 to 16 checkers.
+        if position.moves == BOOK_CHECKERS and self.book or position.moves <= OPENING_CHECKERS and self.opening:
+            return -self.score(position)
+        return None
 
     def best_moves(self, position, columns=None, first=False):
         """The columns with the best score, found faster than by scoring every move exactly.
@@ -640,8 +659,8 @@ class Solver:
         playable = [column for column in COLUMN_ORDER if scores[column] is not None]
         return max(playable, key=scores.__getitem__, default=None)
 
-    def _solve(self, current, mask, moves):
-        """The exact score of a position that isn't over."""
+    def _solve(self, current, mask, moves, at_least=None):
+        """The exact score of a position that isn't over; at_least, if given, is a lower bound on it."""
         # Step 2: a player who can win at once does, so negamax never has to
         # look for an immediate win.
         if winning_cells(current, mask) & (mask + BOTTOM):
@@ -657,6 +676,17 @@ class Solver:
         # the range of possible scores, trying 0 and the halves nearest it
         # first because scores near 0 are the most common.
         low, high = -((CELLS - moves) // 2), (CELLS + 1 - moves) // 2
+        if at_least is not None and low < at_least:
+            # Step 14: a position whose score is likely the bound itself
+            # (a best move's) is first tested there: one null-window search
+            # proves the score is at most the bound, so exactly the bound.
+            low = at_least
+            if low < high:
+                score = self._negamax(current, mask, moves, low, low + 1)
+                if score <= low:
+                    high = low
+                else:
+                    low = score
         while low < high:
             middle = low + (high - low) // 2
             if middle <= 0 and low // 2 < middle:
