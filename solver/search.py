@@ -592,7 +592,6 @@ class Solver:
         """The exact score of each column's move, None where there is no move to make."""
         if position.over:
             return [None] * WIDTH
-        at_least = self._moves_lower_bound(position)
         scores = []
         for column in range(WIDTH):
             if not position.can_play(column):
@@ -601,24 +600,8 @@ class Solver:
                 scores.append((CELLS + 1 - position.moves) // 2)
             else:
                 child = position.child(column)
-                scores.append(-self._solve(child.current, child.mask, child.moves, at_least))
+                scores.append(-self._solve(child.current, child.mask, child.moves))
         return scores
-
-    def _moves_lower_bound(self, position):
-        """A lower bound on the score of each move's position, for its side to move; None if unknown."""
-        # Step 14 (the project's own): a position's score bounds its moves'.
-        # It is the best of its moves' scores, and a move's score is its
-        # position's negated, so every move's position scores at least
-        # -score, and a best move's exactly that: one null-window search at
-        # that bound confirms a best move (see _solve). It pays where the
-        # score is known without a search: at 12 checkers, in the book
-        # (14 % fewer positions searched on the benchmark's), and with at
-        # most 5, in the precomputed opening. Elsewhere the position would
-        # be searched first, and that costs more than it saves: 6 to 23 %
-        # more positions at 9 to 16 checkers.
-        if position.moves == BOOK_CHECKERS and self.book or position.moves <= OPENING_CHECKERS and self.opening:
-            return -self.score(position)
-        return None
 
     def best_moves(self, position, columns=None, first=False):
         """The columns with the best score, found faster than by scoring every move exactly.
@@ -659,8 +642,8 @@ class Solver:
         playable = [column for column in COLUMN_ORDER if scores[column] is not None]
         return max(playable, key=scores.__getitem__, default=None)
 
-    def _solve(self, current, mask, moves, at_least=None):
-        """The exact score of a position that isn't over; at_least, if given, is a lower bound on it."""
+    def _solve(self, current, mask, moves):
+        """The exact score of a position that isn't over."""
         # Step 2: a player who can win at once does, so negamax never has to
         # look for an immediate win.
         if winning_cells(current, mask) & (mask + BOTTOM):
@@ -676,10 +659,12 @@ class Solver:
         # the range of possible scores, trying 0 and the halves nearest it
         # first because scores near 0 are the most common.
         low, high = -((CELLS - moves) // 2), (CELLS + 1 - moves) // 2
+        at_least = self._bound_from_parents(current, mask, moves)
         if at_least is not None and low < at_least:
-            # Step 14: a position whose score is likely the bound itself
-            # (a best move's) is first tested there: one null-window search
-            # proves the score is at most the bound, so exactly the bound.
+            # Step 14: the bound is often the score itself, where this
+            # position is a best move's, so it is tested first: one
+            # null-window search proves the score at most the bound, so
+            # exactly the bound.
             low = at_least
             if low < high:
                 score = self._negamax(current, mask, moves, low, low + 1)
@@ -699,6 +684,35 @@ class Solver:
             else:
                 low = score
         return low
+
+    def _bound_from_parents(self, current, mask, moves):
+        """A lower bound on a position's score from its parents' known scores, or None."""
+        # Step 14 (the project's own): the positions a move could have come
+        # from bound its score. A parent's score is the best of its moves',
+        # and a move's score is its position's negated, so this position
+        # scores at least minus each parent's score. Its parents are known
+        # one checker past the book or the precomputed opening: this one
+        # less the last mover's checker on top of a column, each in turn.
+        # The position scored first by `scores` is among them, and is this
+        # one's score exactly if the move is a best one; another parent's
+        # may bound it closer if not. At 12 checkers, the benchmark's
+        # positions are searched 23 % fewer positions, median 33 -> 10 ms.
+        if moves == BOOK_CHECKERS + 1 and self.book:
+            known = self.book.score
+        elif moves == OPENING_CHECKERS + 1 and self.opening:
+            known = self.opening.score
+        else:
+            return None
+        last_mover = current ^ mask
+        bound = None
+        for column_cells in _COLUMN_MASKS:
+            column = mask & column_cells
+            top = 1 << column.bit_length() - 1 if column else 0
+            if top & last_mover:
+                score = known(last_mover ^ top, mask ^ top)
+                if score is not None and (bound is None or -score > bound):
+                    bound = -score
+        return bound
 
     def _negamax(self, current, mask, moves, alpha, beta):
         """Score a position that isn't over and where the side to move can't win at once.
