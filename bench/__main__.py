@@ -346,6 +346,11 @@ def parse_args(argv):
     solver.add_argument(
         "--no-reference", action="store_true", help="skip the reference runs without the book"
     )
+    solver.add_argument(
+        "--against",
+        metavar="REV",
+        help="also time solver/search.py at git revision REV over the compiled search built here",
+    )
     return parser.parse_args(argv)
 
 

@@ -10,7 +10,11 @@ their ratio of positions per second is measured on the same work. As
 references, the solver.py of git revision BEFORE (the solver before its
 speed work, read with `git show`, without the precomputed opening) on the
 same positions, whose scores must agree too, and the default search without
-the book, from REFERENCE_FROM checkers on. The perfect player's move
+the book, from REFERENCE_FROM checkers on. With --against REV, the compiled
+search driven by solver/search.py as it was at git revision REV, on the same
+positions: a change to the search measured against the code before it, in
+one run (the extension is the one built here, so REV's C must be today's).
+The perfect player's move
 (`Solver.best_moves(..., first=True)`, as computer/levels.py asks for it) is
 timed with the default search. Times are CPU seconds of this process: the
 machine is shared, and wall time counts other people's work too.
@@ -71,9 +75,14 @@ def positions(per_stage, seed):
 
 def before_module():
     """solver.py as it was at revision BEFORE, as a module; None outside a git checkout."""
+    return module_at(BEFORE, "solver.py")
+
+
+def module_at(revision, path):
+    """The Python file at path as it was at git revision, as a module; None outside a git checkout."""
     try:
         source = subprocess.run(
-            ["git", "show", f"{BEFORE}:solver.py"],
+            ["git", "show", f"{revision}:{path}"],
             cwd=Path(__file__).resolve().parent,
             capture_output=True,
             text=True,
@@ -81,21 +90,29 @@ def before_module():
         ).stdout
     except (OSError, subprocess.CalledProcessError):
         return None
-    module = types.ModuleType("solver_before")
-    exec(compile(source, f"solver.py@{BEFORE}", "exec"), module.__dict__)
+    module = types.ModuleType(f"{path}@{revision}")
+    # solver/search.py finds opening.txt beside itself.
+    module.__file__ = str(Path(__file__).resolve().parent.parent / path)
+    exec(compile(source, module.__name__, "exec"), module.__dict__)
     return module
 
 
 def time_scores(position, book, table_size, module=None, opening=None, implementation=None):
-    """CPU seconds, positions searched and scores of the 7 moves, with a fresh solver."""
+    """CPU seconds, positions searched and scores of the 7 moves, with a fresh solver.
+
+    module: another version's, the BEFORE one (which knows neither the
+    opening nor implementations) or --against's; solver.search by default.
+
+    """
     if module is not None:  # the same position in the other module's class
         copy = module.Position()
         copy.current, copy.mask, copy.moves, copy.won = position.current, position.mask, position.moves, position.won
         position = copy
-    if module is not None:
+    if module is not None and implementation is None:
         solver = module.Solver(table_size=table_size, book=book)
     else:
-        solver = Solver(table_size=table_size, book=book, opening=opening or False, implementation=implementation)
+        make = Solver if module is None else module.Solver
+        solver = make(table_size=table_size, book=book, opening=opening or False, implementation=implementation)
     # The previous solver's table is freed now, not by the garbage collector
     # during this timing: the search function refers to itself, a cycle.
     gc.collect()
@@ -135,9 +152,9 @@ def load_opening():
     return opening, time.perf_counter() - started
 
 
-def measure(chosen, book, opening, table_size, before, reference):
+def measure(chosen, book, opening, table_size, before, reference, against=None):
     """Time every position; return the timings by (band, run) and the positions where runs disagree."""
-    timings = {}  # (band, "C", "Python", "before", "no book" or "move") -> [(seconds, nodes)]
+    timings = {}  # (band, "C", "Python", "against", "before", "no book" or "move") -> [(seconds, nodes)]
     disagree = []
     with Progress("solver", len(chosen)) as progress:
         for position in chosen:
@@ -148,6 +165,11 @@ def measure(chosen, book, opening, table_size, before, reference):
             # The same scores, and the same positions searched, by every search.
             if len({(repr(scores), nodes) for _, nodes, scores in results}) > 1:
                 disagree.append(position.moves)
+            if against is not None:
+                seconds, nodes, against_scores = time_scores(position, book, table_size, against, opening, "C")
+                timings.setdefault((band, "against"), []).append((seconds, nodes))
+                if against_scores != results[0][2]:
+                    disagree.append(position.moves)
             timings.setdefault((band, "move"), []).append((time_best_move(position, book, table_size, opening), 0))
             if before is not None:
                 seconds, nodes, before_scores = time_scores(position, book, table_size, before)
@@ -174,6 +196,7 @@ def band_row(band, timings):
     before = timings.get((band, "before"), [])
     move = [s for s, _ in timings[band, "move"]]
     base = [s for s, _ in timings.get((band, "no book"), [])]
+    against = timings.get((band, "against"))
     milliseconds = [1000 * percentile(c_seconds, 50), 1000 * percentile(c_seconds, 99), 1000 * max(c_seconds)] if compiled else [None] * 3
     return [
         f"{band[0]}" if band[0] == band[1] else f"{band[0]}-{band[1]}",
@@ -189,7 +212,16 @@ def band_row(band, timings):
         max(s for s, _ in before) if before else None,
         max(n for _, n in before) if before else None,
         max(base) if base else None,
+        *(against_columns(compiled, against) if against is not None else []),
     ]
+
+
+def against_columns(compiled, against):
+    """--against REV's columns: its compiled search's times, and positions searched here over there."""
+    seconds, nodes = [s for s, _ in against], sum(n for _, n in against)
+    here = sum(n for _, n in compiled)
+    return [1000 * percentile(seconds, 50), 1000 * percentile(seconds, 99), 1000 * max(seconds),
+            max(n for _, n in against), here / nodes if nodes else None]  # fmt: skip
 
 
 HEADER = ["checkers", "positions", "C: median ms", "p99 ms", "max ms",
@@ -223,13 +255,17 @@ def overall_ratio(timings):
     return speed(runs["C"]) / speed(runs["Python"])
 
 
-def run(per_stage=3, seed=1, table_size=1 << 20 | 7, reference=True):
+def run(per_stage=3, seed=1, table_size=1 << 20 | 7, reference=True, against=None):
     """Measure; return the table's header and rows, the targets missed and a summary."""
     book, load_seconds, book_bytes = book_memory()
     opening, opening_seconds = load_opening()
     before = before_module() if reference else None
-    timings, disagree = measure(positions(per_stage, seed), book, opening, table_size, before, reference)
+    against_module = module_at(against, "solver/search.py") if against else None
+    if against and (against_module is None or "C" not in SEARCHES):
+        raise SystemExit(f"--against {against}: needs a git checkout and the compiled search")
+    timings, disagree = measure(positions(per_stage, seed), book, opening, table_size, before, reference, against_module)
     rows = [band_row(band, timings) for band in BANDS]
+    header = HEADER + ([f"{against}: C median ms", "p99 ms", "max ms", "max nodes", "positions here / there"] if against else [])
     ratio = overall_ratio(timings)
     summary = (
         f"searches: {', '.join(SEARCHES)} (default {IMPLEMENTATION})"
@@ -244,12 +280,12 @@ def run(per_stage=3, seed=1, table_size=1 << 20 | 7, reference=True):
            else "every search agrees on every position: scores, and positions searched between C and Python")
         + ("" if before is not None or not reference else "\nbefore: not a git checkout, no reference")
     )
-    return HEADER, rows, missed_targets(timings, disagree), summary
+    return header, rows, missed_targets(timings, disagree), summary
 
 
 def main(args):
     """Run the benchmark with the command line's options and print the table."""
-    header, rows, missed, summary = run(args.per_stage, args.seed, args.table_size, not args.no_reference)
+    header, rows, missed, summary = run(args.per_stage, args.seed, args.table_size, not args.no_reference, args.against)
     if args.json:
         print(json.dumps({"summary": summary, "table": [header, *rows], "missed": missed}, indent=2))
         return 1 if missed else 0

@@ -472,6 +472,33 @@ def test_the_search_without_the_book_agrees_with_the_book_in_the_middle_game(boo
     assert len(checked) == wanted
 
 
+# Step 14 starts the search of a position one checker past the book from the
+# best bound its parents' book scores give: the search without the book,
+# which has no such bound, checks that it changes no score.
+JUST_PAST_THE_BOOK = {"C": 40, "Python": 3}
+
+
+def test_positions_just_past_the_book_score_as_the_search_without_it_says(book, implementation):
+    wanted = JUST_PAST_THE_BOOK[implementation]
+    budget = MIDDLE_GAME_BUDGET[implementation]
+    rng = random.Random(14)
+    checked = []
+    for _ in range(20 * wanted):
+        moves = random_position(rng, 13)
+        if moves is None or Position(moves).winning_columns():
+            continue
+        bookless = Solver(book=False, max_nodes=budget, implementation=implementation)
+        try:
+            searched = bookless.score(Position(moves))
+        except SearchBudgetExceeded:
+            continue
+        assert Solver(book=book, implementation=implementation).score(Position(moves)) == searched, moves
+        checked.append(moves)
+        if len(checked) == wanted:
+            break
+    assert len(checked) == wanted
+
+
 def test_an_opening_book_reads_the_files_format():
     # Two records: codes -2 and 7, with distances -66 and 39.
     records = (-2).to_bytes(4, "big", signed=True) + (-66).to_bytes(1, "big", signed=True)
