@@ -28,8 +28,8 @@ a comment: a bitboard position, negamax with alpha-beta pruning, a null-window
 search for the exact score, centre-first move ordering, anticipation of losses,
 a transposition table of bounds, ordering by threats created, an opening
 book, the first moves' scores precomputed, enhanced transposition
-cutoffs, and, when scoring a position's moves, the position's own score as a
-bound on theirs (step 14). Every step makes the search faster; none makes it
+cutoffs, and the known scores of a position's parents as a bound on its own
+(step 14, the project's). Every step makes the search faster; none makes it
 less exact.
 
 Step 13 runs the same search compiled, where the C extension solver/_search.c
@@ -693,10 +693,14 @@ class Solver:
         # scores at least minus each parent's score. Its parents are known
         # one checker past the book or the precomputed opening: this one
         # less the last mover's checker on top of a column, each in turn.
-        # The position scored first by `scores` is among them, and is this
-        # one's score exactly if the move is a best one; another parent's
-        # may bound it closer if not. At 12 checkers, the benchmark's
-        # positions are searched 23 % fewer positions, median 33 -> 10 ms.
+        # When `scores` scores a position's moves, that position is among
+        # each move's parents, and its bound is the move's score exactly
+        # for a best move; another parent's may bound a worse move closer.
+        # Scoring the benchmark's 12-checker positions' moves searches a
+        # third fewer positions (median 29 -> 10 ms compiled), 5 to 8
+        # checkers 14 % fewer (bench/SOLVER.md). Elsewhere no score of a
+        # parent is known without a search, and searching the position
+        # first to bound its moves costs more than it saves.
         if moves == BOOK_CHECKERS + 1 and self.book:
             known = self.book.score
         elif moves == OPENING_CHECKERS + 1 and self.opening:
