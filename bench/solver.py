@@ -263,9 +263,11 @@ def run(per_stage=3, seed=1, table_size=1 << 20 | 7, reference=True, against=Non
     against_module = module_at(against, "solver/search.py") if against else None
     if against and (against_module is None or "C" not in SEARCHES):
         raise SystemExit(f"--against {against}: needs a git checkout and the compiled search")
-    timings, disagree = measure(positions(per_stage, seed), book, opening, table_size, before, reference, against_module)
+    chosen = positions(per_stage, seed)
+    timings, disagree = measure(chosen, book, opening, table_size, before, reference, against_module)
     rows = [band_row(band, timings) for band in BANDS]
-    header = HEADER + ([f"{against}: C median ms", "p99 ms", "max ms", "max nodes", "positions here / there"] if against else [])
+    against_header = [f"{against}: C median ms", "p99 ms", "max ms", "max nodes", "positions here / there"]
+    header = HEADER + (against_header if against else [])
     ratio = overall_ratio(timings)
     summary = (
         f"searches: {', '.join(SEARCHES)} (default {IMPLEMENTATION})"
