@@ -26,6 +26,11 @@ a change measured against the code before it, side by side in one run:
 
   python -m bench compare --servers app app@HEAD~1
 
+`bench analysis` takes app@REV too, each server measured in turn on the
+same games, with the busy pools' memory side by side:
+
+  python -m bench analysis --games 4 --rounds 1 --servers app app@5474603
+
 --think 250 adds rounds where each player pauses 250 ms on average before
 each move: a server with time to spare, where a move's latency is its own
 and not the wait behind every other game's.
@@ -41,7 +46,7 @@ import sys
 from bench import analysis_load, computer_load, runs
 from bench.load import DRAW
 from bench.report import median, table
-from bench.servers import SERVERS, SHARED, server_name
+from bench.servers import SERVERS, SHARED, app_name, server_name
 
 CPU, MEMORY = "cpu_ms_per_1000_moves", "kib_per_connection"
 ROWS = {  # what each kind of run reports: label, key in its results
@@ -110,7 +115,7 @@ def computer(args):
     """Measure people's move latency with and without computer players searching."""
     with asyncio.Runner(loop_factory=loop_factory()) as runner:
         results, errors = runner.run(
-            computer_load.run(args.games, args.computers, args.rounds, args.timeout)
+            computer_load.run(args.games, args.computers, args.rounds, args.timeout, args.hints)
         )
     text, goal, met = computer_load.report(results, errors, args.games, args.computers)
     if args.json:
@@ -127,17 +132,31 @@ def computer(args):
 def analysis(args):
     """Measure analyses one at a time and ten at once, the computer's moves meanwhile, memory."""
     with asyncio.Runner(loop_factory=loop_factory()) as runner:
-        results = runner.run(analysis_load.run(args.games, args.rounds, args.seed, args.timeout))
-    text, goals = analysis_load.report(results, args.games, args.rounds)
+        by_server = runner.run(
+            analysis_load.run(args.games, args.rounds, args.seed, args.timeout, args.servers)
+        )
+    reports = {
+        name: analysis_load.report(results, args.games, args.rounds)
+        for name, results in by_server.items()
+    }
+    memory, memory_goals = analysis_load.compare_memory(by_server)
+    errors = [error for results in by_server.values() for error in results["errors"]]
     if args.json:
-        print(json.dumps({"results": results, "goals": goals}, indent=2))
-    else:
-        print(text, end="\n\n")
+        goals = {name: goals for name, (_, goals) in reports.items()}
+        print(json.dumps({"results": by_server, "goals": goals, "memory": memory_goals}, indent=2))
+        return 1 if errors else 0
+    for name, (text, goals) in reports.items():
+        print(f"{name}:" if len(reports) > 1 else "", text, sep="\n", end="\n\n")
         for goal, met in goals:
             print(f"{'met' if met else 'NOT MET':7}  {goal}")
-        if results["errors"]:
-            print(f"\n{len(results['errors'])} errors; the first ones:", *results["errors"][:10], sep="\n  ")
-    return 1 if results["errors"] else 0
+        print()
+    if len(reports) > 1:
+        print(memory, end="\n\n")
+        for goal, met in memory_goals:
+            print(f"{'met' if met else 'NOT MET':7}  {goal}")
+    if errors:
+        print(f"\n{len(errors)} errors; the first ones:", *errors[:10], sep="\n  ")
+    return 1 if errors else 0
 
 
 def summarize(args, results):
@@ -324,6 +343,9 @@ def parse_args(argv):
         "--computers", type=int, default=20, help="games against the computer (default: 20)"
     )
     busy.add_argument("--rounds", type=int, default=3, help="rounds (default: 3)")
+    busy.add_argument(
+        "--hints", action="store_true", help="the games against the computer have hints on"
+    )
 
     analyses = commands.add_parser("analysis", help="analyses and computer moves on the pool, memory")
     analyses.add_argument("--games", type=int, default=100, help="games analysed (default: 100)")
@@ -331,6 +353,14 @@ def parse_args(argv):
         "--rounds", type=int, default=3, help="rounds of ten analyses at once (default: 3)"
     )
     analyses.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
+    analyses.add_argument(
+        "--servers",
+        nargs="+",
+        type=app_name,
+        default=["app"],
+        help="app, or app@REV: app.py at git revision REV, measured in turn on the same games"
+        " (default: app)",
+    )
 
     solver = commands.add_parser("solver", help="the solver: time to score 7 moves, by stage")
     solver.add_argument(

@@ -18,6 +18,14 @@ Finished games are played on it as people's games, then analysed:
 
 The games are generated here, seeded, with computer/levels.py.
 
+  python -m bench analysis --games 4 --rounds 1 --servers app app@5474603
+
+measures app.py at git revision 5474603 (pure-Python search, each worker
+loading the book itself: the code when issue 16 was written) after the
+current one, on the same games, and sets their busy pools' peak PSS side by
+side. An earlier revision's pool may refuse some of ten analyses at once;
+its pool is busy all the same while the others run.
+
 """
 
 import asyncio
@@ -38,6 +46,7 @@ ANALYSIS_MAX, TEN_AT_ONCE_MAX, COMPUTER_MOVE_MAX = 2.0, 5.0, 0.3
 AT_ONCE = 10
 SAMPLE_EVERY = 0.05  # seconds between memory samples
 THINK = 0.1  # seconds the person takes for a move, at the least
+COMPUTER_AT_ONCE = ["--computer-delay", "0"]  # app.py's option, at every revision measured
 
 
 def perfect_against_medium(rng):
@@ -197,16 +206,21 @@ async def sample_memory(pid, memory):
         await asyncio.sleep(SAMPLE_EVERY)
 
 
-async def run(games, rounds, seed, limit):
-    """Measure analyses one at a time, ten at once with a computer game, and memory."""
-    rng = random.Random(seed)
+async def run(games, rounds, seed, limit, servers=("app",)):
+    """Measure each server in turn on the same games; return their results by name."""
     with Progress("generating games", 1) as progress:
         # Games that weren't analysed before: the workers' tables don't know them.
         played = finished_games(2 + games + rounds * AT_ONCE, seed)
         progress.advance()
+    return {name: await measure(name, played, games, rounds, seed, limit) for name in servers}
+
+
+async def measure(name, played, games, rounds, seed, limit):
+    """Measure analyses one at a time, ten at once with a computer game, and memory."""
+    rng = random.Random(seed)
     warm, played, batches = played[:2], played[2 : 2 + games], played[2 + games :]
     results = {"one": [], "ten": [], "replies": [], "memory": []}
-    with Server("app, computer moving at once") as server:
+    with Server(name, options=COMPUTER_AT_ONCE) as server:
         async with asyncio.timeout(limit):
             # Warm up: the pool's workers start and load the book on first use.
             await one_at_a_time(server, warm)
@@ -245,3 +259,22 @@ def report(results, games, rounds):
         ("no warnings or errors in the server's log", not results["errors"]),
     ]  # fmt: skip
     return table(["", "median", "p99", "max"], rows), goals
+
+
+def peak_pss_mib(results):
+    """The highest PSS of the server and its processes sampled, in MiB; None without samples."""
+    peak = max((sample["pss_kib"] for sample in results["memory"]), default=None)
+    return None if peak is None else peak / 1024
+
+
+def compare_memory(by_server):
+    """The busy pools' peak PSS side by side, and app's against half of each earlier one's."""
+    peaks = {name: peak_pss_mib(results) for name, results in by_server.items()}
+    rows = [[name, peak] for name, peak in peaks.items()]
+    goals = [
+        (f"app's busy pool ≤ half of {name}'s, peak PSS: {peaks['app']:.1f} / {peak:.1f} MiB",
+         peaks["app"] <= peak / 2)
+        for name, peak in peaks.items()
+        if name != "app" and "app" in peaks and None not in (peak, peaks["app"])
+    ]  # fmt: skip
+    return table(["", "busy pool, peak PSS, MiB"], rows), goals

@@ -8,6 +8,12 @@ and while --computers games against the perfect computer run beside them,
 its searches taking the worker processes' CPU. Quiet and busy alternate in
 order from round to round, so that the machine's own noise weighs on both.
 
+  python -m bench computer --hints
+
+The same, the persons playing the computer with hints on: after each of the
+computer's moves, the pool also scores the person's 7 moves (issue 16's
+target: other games' p99 within 5 ms of the quiet server's).
+
 """
 
 import asyncio
@@ -25,36 +31,24 @@ from bench.servers import Server
 GOAL_MS = 5  # busy p99 at most this much above quiet p99
 
 
-async def computer_games(uri, count, stop, counts):
+async def computer_games(uri, count, stop, counts, hints=False):
     """Play count games against the perfect computer until stop is set.
 
     The person plays random moves and asks for a rematch after each game, so
     that the computer searches all along. counts["searches"] counts its moves.
+    With hints on, the person waits for each position's hint before moving,
+    as someone reading them would; counts["hints"] counts them.
 
     """
 
     async def one():
-        rng = random.Random()
         async with connect(uri) as websocket:
             await websocket.send(json.dumps({"type": "init", "computer": "perfect"}))
-            me, heights = None, [0] * 7
+            if hints:
+                await websocket.send('{"type": "hints", "on": true}')
+            person = Person(websocket, hints)
             while not stop.is_set():
-                event = json.loads(await websocket.recv())
-                if event["type"] == "init":
-                    me, heights = event["player"], [0] * 7
-                elif event["type"] == "play":
-                    heights[event["column"]] += 1
-                    if event["player"] != me:
-                        counts["searches"] += 1
-                elif event["type"] in ("win", "draw"):
-                    await websocket.send('{"type": "rematch"}')
-                    continue
-                else:
-                    continue
-                red_to_move = sum(heights) % 2 == 0
-                if (me == "red") == red_to_move:
-                    column = rng.choice([c for c in range(7) if heights[c] < 6])
-                    await websocket.send(json.dumps({"type": "play", "column": column}))
+                await person.receive(json.loads(await websocket.recv()), counts)
 
     tasks = [asyncio.create_task(one()) for _ in range(count)]
     await stop.wait()
@@ -63,6 +57,38 @@ async def computer_games(uri, count, stop, counts):
     for task in tasks:
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+class Person:
+    """A person playing random moves against the computer, with hints or not."""
+
+    def __init__(self, websocket, hints):
+        self.websocket, self.hints = websocket, hints
+        self.rng = random.Random()
+        self.me, self.heights, self.hinted = None, [0] * 7, False
+
+    async def receive(self, event, counts):
+        """Follow the game through an event; play when it's the person's turn."""
+        if event["type"] == "init":
+            self.me, self.heights, self.hinted = event["player"], [0] * 7, False
+        elif event["type"] == "play":
+            self.heights[event["column"]] += 1
+            self.hinted = False
+            if event["player"] != self.me:
+                counts["searches"] += 1
+        elif event["type"] == "hints":
+            self.hinted = True
+            counts["hints"] += 1
+        elif event["type"] in ("win", "draw"):
+            await self.websocket.send('{"type": "rematch"}')
+            return
+        else:
+            return
+        red_to_move = sum(self.heights) % 2 == 0
+        if (self.me == "red") == red_to_move and (self.hinted or not self.hints):
+            column = self.rng.choice([c for c in range(7) if self.heights[c] < 6])
+            await self.websocket.send(json.dumps({"type": "play", "column": column}))
+            self.hinted = False
 
 
 async def people_games(server, games, label, errors):
@@ -75,7 +101,7 @@ async def people_games(server, games, label, errors):
     return latencies
 
 
-async def run(games, computers, rounds, limit):
+async def run(games, computers, rounds, limit, hints=False):
     """Measure people's move latency, quiet and busy, rounds times."""
     results = {"quiet": [], "busy": []}
     errors = []
@@ -85,16 +111,17 @@ async def run(games, computers, rounds, limit):
             order = ["quiet", "busy"] if round % 2 == 0 else ["busy", "quiet"]
             for phase in order:
                 label = f"round {round + 1}/{rounds}, {phase}"
-                counts = {"searches": 0}
+                counts = {"searches": 0, "hints": 0}
                 stop = asyncio.Event()
                 load = None
                 if phase == "busy":
-                    load = asyncio.create_task(computer_games(server.uri, computers, stop, counts))
+                    playing = computer_games(server.uri, computers, stop, counts, hints)
+                    load = asyncio.create_task(playing)
                     # Measure once the workers are up and every computer has moved.
                     async with asyncio.timeout(limit):
                         while counts["searches"] < computers:
                             await asyncio.sleep(0.1)
-                    counts["searches"] = 0
+                    counts["searches"] = counts["hints"] = 0
                 try:
                     async with asyncio.timeout(limit):
                         latencies = await people_games(server, games, label, errors)
@@ -107,6 +134,7 @@ async def run(games, computers, rounds, limit):
                         "p50_ms": 1e3 * percentile(latencies, 50),
                         "p99_ms": 1e3 * percentile(latencies, 99),
                         "computer_moves": counts["searches"],
+                        "hints": counts["hints"],
                     }
                 )
         errors += server.errors()
@@ -122,7 +150,11 @@ def report(results, errors, games, computers):
         rows.append([f"{label}, {games} games", quiet, busy, busy - quiet])
     moves = median(run["computer_moves"] for run in results["busy"])
     rows.append([f"computer moves meanwhile, {computers} games", 0, moves, None])
+    hints = median(run["hints"] for run in results["busy"])
+    if hints:
+        rows.append([f"hints meanwhile, {computers} games", 0, hints, None])
     rows.append(["errors", len(errors), None, None])
     extra = rows[1][3]
-    goal = f"busy p99 ≤ quiet p99 + {GOAL_MS} ms: {extra:+.1f} ms"
+    busy = "busy, hints on," if hints else "busy"
+    goal = f"{busy} p99 ≤ quiet p99 + {GOAL_MS} ms: {extra:+.1f} ms"
     return table(["", "quiet", "busy", "busy − quiet"], rows), goal, extra <= GOAL_MS

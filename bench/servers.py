@@ -67,6 +67,13 @@ def server_name(name):
     return name
 
 
+def app_name(name):
+    """Check an app.py server's name on the command line: app, or app@REV."""
+    if name != "app" and not EARLIER_APP.fullmatch(name):
+        raise argparse.ArgumentTypeError(f"{name!r} isn't app.py: choose app, or app@REV")
+    return name
+
+
 def checkout(revision):
     """A temporary directory holding the project's files as they were at a git revision."""
     archive = subprocess.run(
@@ -262,7 +269,7 @@ class Server:
 
     """
 
-    def __init__(self, name):
+    def __init__(self, name, options=()):
         self.name = name
         self.redis = self.checkout = None
         if earlier := EARLIER_APP.fullmatch(name):
@@ -272,6 +279,7 @@ class Server:
             (args, env), self.cwd = SERVERS[name], ROOT
             if name != "floor":
                 args = [*args, *UNLIMITED]
+        args = [*args, *options]
         self.processes, self.uris = [], []
         self.caddy = None
         # The logs go to files: a pipe that nobody reads would fill and block a server.

@@ -81,3 +81,38 @@ def test_a_server_that_does_not_exist_is_refused_with_the_choices():
     result = bench("compare", "--servers", "app", "nginx")
     assert result.returncode == 2
     assert "'nginx' isn't a server" in result.stderr and "app@REV" in result.stderr
+
+
+def test_the_computer_games_can_have_hints_on():
+    result = bench(
+        "--json", "--timeout", "20", "computer",
+        "--games", "2", "--computers", "2", "--rounds", "1", "--hints",
+    )  # fmt: skip
+    report = json.loads(result.stdout)
+    [busy] = report["rounds"]["busy"]
+    assert busy["computer_moves"] > 0 and busy["hints"] > 0
+    assert report["rounds"]["quiet"][0]["hints"] == 0
+    assert "hints on" in report["goal"]
+    # A search over its time budget is the shared machine's load, logged as a warning.
+    assert all("slow search" in error for error in report["errors"]), report["errors"]
+
+
+def test_the_pools_memory_is_measured_beside_an_earlier_revisions():
+    result = bench(
+        "--json", "--timeout", "60", "analysis",
+        "--games", "1", "--rounds", "1", "--servers", "app", "app@5474603",
+    )  # fmt: skip
+    report = json.loads(result.stdout)
+    assert set(report["results"]) == {"app", "app@5474603"}
+    for results in report["results"].values():
+        assert len(results["one"]) == 1 and results["memory"]
+        # The server, its pool's two workers and multiprocessing's resource tracker.
+        assert results["memory"][-1]["processes"] >= 3
+    [(goal, _)] = report["memory"]
+    assert goal.startswith("app's busy pool ≤ half of app@5474603's, peak PSS")
+
+
+def test_only_app_py_servers_are_measured_for_analyses():
+    result = bench("analysis", "--servers", "app", "floor")
+    assert result.returncode == 2
+    assert "'floor' isn't app.py" in result.stderr
