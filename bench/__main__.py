@@ -115,9 +115,13 @@ def computer(args):
     """Measure people's move latency with and without computer players searching."""
     with asyncio.Runner(loop_factory=loop_factory()) as runner:
         results, errors = runner.run(
-            computer_load.run(args.games, args.computers, args.rounds, args.timeout, args.hints)
+            computer_load.run(
+                args.games, args.computers, args.rounds, args.timeout, args.hints, args.think / 1000
+            )
         )
-    text, goal, met = computer_load.report(results, errors, args.games, args.computers)
+    text, goal, met = computer_load.report(
+        results, errors, args.games, args.computers, args.think / 1000
+    )
     if args.json:
         print(json.dumps({"rounds": results, "errors": errors, "goal": goal, "met": met}, indent=2))
     else:
@@ -345,6 +349,13 @@ def parse_args(argv):
     busy.add_argument("--rounds", type=int, default=3, help="rounds (default: 3)")
     busy.add_argument(
         "--hints", action="store_true", help="the games against the computer have hints on"
+    )
+    busy.add_argument(
+        "--think",
+        type=float,
+        default=0,
+        help="people wait this many ms on average before each move, so that a move's"
+        " latency is a server's with time to spare (default: 0, flat out)",
     )
 
     analyses = commands.add_parser("analysis", help="analyses and computer moves on the pool, memory")

@@ -31,13 +31,15 @@ from bench.servers import Server
 GOAL_MS = 5  # busy p99 at most this much above quiet p99
 
 
-async def computer_games(uri, count, stop, counts, hints=False):
+async def computer_games(uri, count, stop, counts, hints=False, think=0.0):
     """Play count games against the perfect computer until stop is set.
 
     The person plays random moves and asks for a rematch after each game, so
     that the computer searches all along. counts["searches"] counts its moves.
     With hints on, the person waits for each position's hint before moving,
-    as someone reading them would; counts["hints"] counts them.
+    as someone reading them would; counts["hints"] counts them. With think,
+    the person waits that many seconds on average before each move, as the
+    people of the other games do.
 
     """
 
@@ -46,7 +48,7 @@ async def computer_games(uri, count, stop, counts, hints=False):
             await websocket.send(json.dumps({"type": "init", "computer": "perfect"}))
             if hints:
                 await websocket.send('{"type": "hints", "on": true}')
-            person = Person(websocket, hints)
+            person = Person(websocket, hints, think)
             while not stop.is_set():
                 await person.receive(json.loads(await websocket.recv()), counts)
 
@@ -62,8 +64,8 @@ async def computer_games(uri, count, stop, counts, hints=False):
 class Person:
     """A person playing random moves against the computer, with hints or not."""
 
-    def __init__(self, websocket, hints):
-        self.websocket, self.hints = websocket, hints
+    def __init__(self, websocket, hints, think=0.0):
+        self.websocket, self.hints, self.think = websocket, hints, think
         self.rng = random.Random()
         self.me, self.heights, self.hinted = None, [0] * 7, False
 
@@ -87,21 +89,28 @@ class Person:
         red_to_move = sum(self.heights) % 2 == 0
         if (self.me == "red") == red_to_move and (self.hinted or not self.hints):
             column = self.rng.choice([c for c in range(7) if self.heights[c] < 6])
+            if self.think:
+                await asyncio.sleep(self.rng.uniform(0, 2 * self.think))
             await self.websocket.send(json.dumps({"type": "play", "column": column}))
             self.hinted = False
 
 
-async def people_games(server, games, label, errors):
-    """Open and play games of people on the server; return their move latencies."""
+async def people_games(server, games, label, errors, think=0.0):
+    """Open and play games of people on the server; return their move latencies.
+
+    With think, each person waits that many seconds on average before each
+    move, as in `bench compare --think`: a server with time to spare.
+
+    """
     with Progress(f"{label}: opening {games} games", games) as progress:
         opened = await open_games(server.uris, games, progress, errors, server.canned)
     with Progress(f"{label}: playing", games * len(DRAW)) as progress:
-        latencies = await play_games(opened, DRAW, progress, errors)
+        latencies = await play_games(opened, DRAW, progress, errors, think)
     await close_games(opened, Progress.off)
     return latencies
 
 
-async def run(games, computers, rounds, limit, hints=False):
+async def run(games, computers, rounds, limit, hints=False, think=0.0):
     """Measure people's move latency, quiet and busy, rounds times."""
     results = {"quiet": [], "busy": []}
     errors = []
@@ -115,7 +124,7 @@ async def run(games, computers, rounds, limit, hints=False):
                 stop = asyncio.Event()
                 load = None
                 if phase == "busy":
-                    playing = computer_games(server.uri, computers, stop, counts, hints)
+                    playing = computer_games(server.uri, computers, stop, counts, hints, think)
                     load = asyncio.create_task(playing)
                     # Measure once the workers are up and every computer has moved.
                     async with asyncio.timeout(limit):
@@ -124,7 +133,7 @@ async def run(games, computers, rounds, limit, hints=False):
                     counts["searches"] = counts["hints"] = 0
                 try:
                     async with asyncio.timeout(limit):
-                        latencies = await people_games(server, games, label, errors)
+                        latencies = await people_games(server, games, label, errors, think)
                 finally:
                     stop.set()
                     if load is not None:
@@ -141,13 +150,14 @@ async def run(games, computers, rounds, limit, hints=False):
     return results, errors
 
 
-def report(results, errors, games, computers):
+def report(results, errors, games, computers, think=0.0):
     """The table of medians over rounds, and whether the goal is met."""
     rows = []
+    pace = f", {1000 * think:g} ms to think" if think else ""
     for key, label in [("p50_ms", "move latency p50, ms"), ("p99_ms", "move latency p99, ms")]:
         quiet = median(run[key] for run in results["quiet"])
         busy = median(run[key] for run in results["busy"])
-        rows.append([f"{label}, {games} games", quiet, busy, busy - quiet])
+        rows.append([f"{label}, {games} games{pace}", quiet, busy, busy - quiet])
     moves = median(run["computer_moves"] for run in results["busy"])
     rows.append([f"computer moves meanwhile, {computers} games", 0, moves, None])
     hints = median(run["hints"] for run in results["busy"])
