@@ -774,51 +774,65 @@ class Search:
         self.nodes += 1
         if self.nodes > self.limit:
             raise SearchBudgetExceeded(f"more than {self.limit} positions searched")
+        # Step 5: only the moves that don't lose at once are searched.
         possible = _moves_that_dont_lose(mask, threats)
         if not possible:
             return -((CELLS - moves) // 2)
         if moves >= CELLS - 2:
             return 0  # neither player can win with the last two checkers
-
-        # Step 2: alpha-beta. The score lies between the worst and best that
-        # are still possible: the opponent can't win with its next checker,
-        # and we can't with ours (step 5). A window beyond them narrows.
-        alpha = max(alpha, -((CELLS - 2 - moves) // 2))
+        # Steps 2 and 5: the window narrows to the scores still possible.
+        alpha, beta = _possible_window(moves, alpha, beta)
         if alpha >= beta:
             return alpha
-        beta = min(beta, (CELLS - 1 - moves) // 2)
-        if alpha >= beta:
-            return beta
-
-        # Step 8: the table keeps upper and lower bounds, which narrow the
-        # window the same way.
+        # Step 8: the table's bounds narrow it too.
         key = current + mask
-        bound = self.table.get(key)
-        if bound is not None:
-            kind, score = bound
-            if kind & _UPPER and score < beta:
-                beta = score
-                if alpha >= beta:
-                    return beta
-            if kind & _LOWER and score > alpha:
-                alpha = score
-                if alpha >= beta:
-                    return alpha
-
-        # Step 9: the book knows the exact score, whatever the window. The
-        # table keeps it too: a lookup costs more than a table probe.
+        alpha, beta = self._table_window(key, alpha, beta)
+        if alpha >= beta:
+            return alpha
+        # Step 9: the book knows the exact score, whatever the window.
         if moves == BOOK_CHECKERS and self.book:
-            score = self.book.score(current, mask)
+            score = self._book_score(key, current, mask)
             if score is not None:
-                self.table.put(key, _EXACT, score)
                 return score
-
+        # Steps 7 and 12, then step 2's loop: search the moves, best first.
         candidates = _ordered_moves(current, mask, possible)
-        opponent = current ^ mask
+        return self._search_moves(key, current ^ mask, mask, moves, candidates, alpha, beta)
+
+    def _table_window(self, key, alpha, beta):
+        """The window narrowed by the table's bounds on key's score; empty (alpha >= beta) for a cutoff."""
+        # Step 8: the table keeps upper and lower bounds, which narrow the
+        # window as the possible scores do. An empty window comes back as
+        # (score, score): the caller returns alpha, the score that cut off.
+        bound = self.table.get(key)
+        if bound is None:
+            return alpha, beta
+        kind, score = bound
+        if kind & _UPPER and score < beta:
+            beta = score
+            if alpha >= beta:
+                return beta, beta
+        if kind & _LOWER and score > alpha:
+            alpha = score
+        return alpha, beta
+
+    def _book_score(self, key, current, mask):
+        """The book's exact score of a position with BOOK_CHECKERS checkers, kept in the table; or None."""
+        # Step 9: the table keeps it too: a lookup costs more than a table probe.
+        score = self.book.score(current, mask)
+        if score is not None:
+            self.table.put(key, _EXACT, score)
+        return score
+
+    def _search_moves(self, key, opponent, mask, moves, candidates, alpha, beta):
+        """Search the ordered moves within the window; the table keeps the bound found."""
+        # Step 12: the table may prove a cutoff without a search.
         score = _known_cutoff(self.table, opponent, mask, candidates, beta)
         if score is not None:
             self.table.put(key, _LOWER, score)
             return score
+        # Step 2: negamax with alpha-beta. A move's score is its position's,
+        # negated; one at beta or above settles this position (a lower bound),
+        # and if none does, the best is an upper bound.
         for move, made in candidates:
             score = -self(opponent, mask | move, moves + 1, -beta, -alpha, made)
             if score >= beta:
@@ -827,6 +841,22 @@ class Search:
             alpha = max(alpha, score)
         self.table.put(key, _UPPER, alpha)
         return alpha
+
+
+def _possible_window(moves, alpha, beta):
+    """The window narrowed to the scores still possible; empty (alpha >= beta) for a cutoff."""
+    # Step 2: alpha-beta. The score lies between the worst and best that are
+    # still possible: the opponent can't win with its next checker, and we
+    # can't with ours (step 5). A window beyond them narrows. An empty window
+    # comes back as (score, score): the caller returns alpha, the score that
+    # cut off.
+    alpha = max(alpha, -((CELLS - 2 - moves) // 2))
+    if alpha >= beta:
+        return alpha, beta
+    beta = min(beta, (CELLS - 1 - moves) // 2)
+    if alpha >= beta:
+        return beta, beta
+    return alpha, beta
 
 
 def _moves_that_dont_lose(mask, threats):
