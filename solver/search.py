@@ -616,21 +616,7 @@ class Solver:
         best = self.score(position)
         found = []
         for column in range(WIDTH) if columns is None else columns:
-            if not position.can_play(column):
-                continue
-            if position.is_winning_move(column):
-                is_best = (CELLS + 1 - position.moves) // 2 == best
-            else:
-                child = position.child(column)
-                if winning_cells(child.current, child.mask) & (child.mask + BOTTOM):
-                    # The opponent would win at once: best only if every move loses so.
-                    is_best = -((CELLS + 1 - child.moves) // 2) == best
-                else:
-                    # One null-window search tells whether the move's score, minus
-                    # the child's, reaches the best score: whether the child's is
-                    # at most -best.
-                    is_best = self._negamax(child.current, child.mask, child.moves, -best, -best + 1) <= -best
-            if is_best:
+            if position.can_play(column) and _is_best_move(self, position, column, best):
                 found.append(column)
                 if first:
                     break
@@ -653,13 +639,8 @@ class Solver:
             score = self.opening.score(current, mask)
             if score is not None:
                 return score
-        # Step 3: a null-window search. A search with the window (alpha, beta) =
-        # (s, s + 1) only tells whether the score is above s, and prunes much
-        # more than a search for the exact score. A binary search on s narrows
-        # the range of possible scores, trying 0 and the halves nearest it
-        # first because scores near 0 are the most common.
         low, high = -((CELLS - moves) // 2), (CELLS + 1 - moves) // 2
-        at_least = self._bound_from_parents(current, mask, moves)
+        at_least = _bound_from_parents(current, mask, moves, self)
         if at_least is not None and low < at_least:
             # Step 14: the bound is often the score itself, where this
             # position is a best move's, so it is tested first: one
@@ -672,51 +653,8 @@ class Solver:
                     high = low
                 else:
                     low = score
-        while low < high:
-            middle = low + (high - low) // 2
-            if middle <= 0 and low // 2 < middle:
-                middle = low // 2
-            elif middle >= 0 and high // 2 > middle:
-                middle = high // 2
-            score = self._negamax(current, mask, moves, middle, middle + 1)
-            if score <= middle:
-                high = score
-            else:
-                low = score
-        return low
-
-    def _bound_from_parents(self, current, mask, moves):
-        """A lower bound on a position's score from its parents' known scores, or None."""
-        # Step 14 (the project's own): the positions a move could have come
-        # from bound its score. A parent's score is the best of its moves',
-        # and a move's score is its position's negated, so this position
-        # scores at least minus each parent's score. Its parents are known
-        # one checker past the book or the precomputed opening: this one
-        # less the last mover's checker on top of a column, each in turn.
-        # When `scores` scores a position's moves, that position is among
-        # each move's parents, and its bound is the move's score exactly
-        # for a best move; another parent's may bound a worse move closer.
-        # Scoring the benchmark's 12-checker positions' moves searches a
-        # third fewer positions (median 29 -> 10 ms compiled), 5 to 8
-        # checkers 14 % fewer (bench/SOLVER.md). Elsewhere no score of a
-        # parent is known without a search, and searching the position
-        # first to bound its moves costs more than it saves.
-        if moves == BOOK_CHECKERS + 1 and self.book:
-            known = self.book.score
-        elif moves == OPENING_CHECKERS + 1 and self.opening:
-            known = self.opening.score
-        else:
-            return None
-        last_mover = current ^ mask
-        bound = None
-        for column_cells in _COLUMN_MASKS:
-            column = mask & column_cells
-            top = 1 << column.bit_length() - 1 if column else 0
-            if top & last_mover:
-                score = known(last_mover ^ top, mask ^ top)
-                if score is not None and (bound is None or -score > bound):
-                    bound = -score
-        return bound
+        # Step 3: null-window searches narrow the range to the exact score.
+        return _null_window_search(functools.partial(self._negamax, current, mask, moves), low, high)
 
     def _negamax(self, current, mask, moves, alpha, beta):
         """Score a position that isn't over and where the side to move can't win at once.
@@ -735,6 +673,76 @@ class Solver:
             self._search = self._make_search(self.table, self.book, self.max_nodes)
         threats = winning_cells(current ^ mask, mask)
         return self._search(current, mask, moves, alpha, beta, threats)
+
+
+def _is_best_move(solver, position, column, best):
+    """Tell whether the move in column, which has room, scores best, the position's score."""
+    if position.is_winning_move(column):
+        return (CELLS + 1 - position.moves) // 2 == best
+    child = position.child(column)
+    if winning_cells(child.current, child.mask) & (child.mask + BOTTOM):
+        # The opponent would win at once: best only if every move loses so.
+        return -((CELLS + 1 - child.moves) // 2) == best
+    # One null-window search (step 3) tells whether the move's score, minus
+    # the child's, reaches the best score: whether the child's is at most
+    # -best.
+    return solver._negamax(child.current, child.mask, child.moves, -best, -best + 1) <= -best
+
+
+def _null_window_search(negamax, low, high):
+    """The exact score, known to lie in [low, high], by null-window searches: negamax(alpha, beta)."""
+    # Step 3: a null-window search. A search with the window (alpha, beta) =
+    # (s, s + 1) only tells whether the score is above s, and prunes much
+    # more than a search for the exact score. A binary search on s narrows
+    # the range of possible scores, trying 0 and the halves nearest it
+    # first because scores near 0 are the most common.
+    while low < high:
+        middle = low + (high - low) // 2
+        if middle <= 0 and low // 2 < middle:
+            middle = low // 2
+        elif middle >= 0 and high // 2 > middle:
+            middle = high // 2
+        score = negamax(middle, middle + 1)
+        if score <= middle:
+            high = score
+        else:
+            low = score
+    return low
+
+
+def _bound_from_parents(current, mask, moves, solver):
+    """A lower bound on a position's score from its parents' scores in solver's book or opening, or None."""
+    # Step 14 (the project's own): the positions a move could have come
+    # from bound its score. A parent's score is the best of its moves',
+    # and a move's score is its position's negated, so this position
+    # scores at least minus each parent's score. Its parents are known
+    # one checker past the book or the precomputed opening: this one
+    # less the last mover's checker on top of a column, each in turn.
+    # When `scores` scores a position's moves, that position is among
+    # each move's parents, and its bound is the move's score exactly
+    # for a best move; another parent's may bound a worse move closer.
+    # Scoring the benchmark's 12-checker positions' moves searches a
+    # third fewer positions (median 29 -> 10 ms compiled), 5 to 8
+    # checkers 14 % fewer (bench/SOLVER.md). Elsewhere no score of a
+    # parent is known without a search, and searching the position
+    # first to bound its moves costs more than it saves.
+    # The book and opening load on first use: only where they may serve.
+    if moves == BOOK_CHECKERS + 1 and solver.book:
+        known = solver.book.score
+    elif moves == OPENING_CHECKERS + 1 and solver.opening:
+        known = solver.opening.score
+    else:
+        return None
+    last_mover = current ^ mask
+    bound = None
+    for column_cells in _COLUMN_MASKS:
+        column = mask & column_cells
+        top = 1 << column.bit_length() - 1 if column else 0
+        if top & last_mover:
+            score = known(last_mover ^ top, mask ^ top)
+            if score is not None and (bound is None or -score > bound):
+                bound = -score
+    return bound
 
 
 class Search:
