@@ -289,6 +289,7 @@ def paired_difference(minuend, subtrahend, key):
 
 
 def parse_args(argv):
+    """The command line's subcommand and its options."""
     parser = argparse.ArgumentParser(
         prog="python -m bench",
         description=__doc__.split("\n\n")[0],
@@ -300,16 +301,35 @@ def parse_args(argv):
         "--timeout", type=float, default=300, help="seconds allowed for each step (default: 300)"
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    server = {"type": server_name, "default": "app", "help": "server (default: app)"}
+    add_moves_parser(commands)
+    add_connections_parser(commands)
+    add_compare_parser(commands)
+    add_computer_parser(commands)
+    add_analysis_parser(commands)
+    add_solver_parser(commands)
+    return parser.parse_args(argv)
 
+
+# The option that picks the one server of `moves` and `connections`.
+SERVER_OPTION = {"type": server_name, "default": "app", "help": "server (default: app)"}
+
+
+def add_moves_parser(commands):
+    """The `moves` subcommand: full games at once."""
     moves = commands.add_parser("moves", help="play full games at once: speed, CPU per move")
-    moves.add_argument("--server", **server)
+    moves.add_argument("--server", **SERVER_OPTION)
     moves.add_argument("--games", type=int, default=200, help="concurrent games (default: 200)")
 
+
+def add_connections_parser(commands):
+    """The `connections` subcommand: games held open."""
     held = commands.add_parser("connections", help="hold games open: memory per connection")
-    held.add_argument("--server", **server)
+    held.add_argument("--server", **SERVER_OPTION)
     held.add_argument("--games", type=int, default=3000, help="games held open (default: 3000)")
 
+
+def add_compare_parser(commands):
+    """The `compare` subcommand: servers side by side."""
     both = commands.add_parser("compare", help="servers side by side: medians and ratios")
     both.add_argument(
         "--servers",
@@ -337,6 +357,9 @@ def parse_args(argv):
         " so that a move's latency is a server's with time to spare (default: 0, none)",
     )
 
+
+def add_computer_parser(commands):
+    """The `computer` subcommand: people's moves while computer players search."""
     busy = commands.add_parser("computer", help="people's move latency while computers search")
     busy.add_argument("--games", type=int, default=200, help="people's games (default: 200)")
     busy.add_argument(
@@ -347,6 +370,9 @@ def parse_args(argv):
         "--hints", action="store_true", help="the games against the computer have hints on"
     )
 
+
+def add_analysis_parser(commands):
+    """The `analysis` subcommand: analyses and computer moves on the search pool."""
     analyses = commands.add_parser("analysis", help="analyses and computer moves on the pool, memory")
     analyses.add_argument("--games", type=int, default=100, help="games analysed (default: 100)")
     analyses.add_argument(
@@ -362,6 +388,9 @@ def parse_args(argv):
         " (default: app)",
     )
 
+
+def add_solver_parser(commands):
+    """The `solver` subcommand: the solver's time to score a position's moves."""
     solver = commands.add_parser("solver", help="the solver: time to score 7 moves, by stage")
     solver.add_argument(
         "--per-stage", type=int, default=2, help="positions per number of checkers (default: 2)"
@@ -381,10 +410,10 @@ def parse_args(argv):
         metavar="REV",
         help="also time solver/search.py at git revision REV over the compiled search built here",
     )
-    return parser.parse_args(argv)
 
 
 def main(argv=None):
+    """Run the subcommand and print its results; 1 if there were errors, else 0."""
     args = parse_args(argv)
     if args.command == "solver":
         # Imported here: the other runs don't need the solver or its book.
@@ -401,46 +430,59 @@ def main(argv=None):
         return computer(args)
     if args.command == "analysis":
         return analysis(args)
-    with asyncio.Runner(loop_factory=loop_factory()) as runner:
-        if args.command == "compare":
-            results = runner.run(compare(args))
-        elif args.command == "moves":
-            results = runner.run(runs.moves([args.server], args.games, 1, args.timeout))
-        else:
-            results = [runner.run(runs.connections(args.server, args.games, args.timeout))]
+    results = load(args)
     errors = [error for result in results for error in result["errors"]]
-
     if args.command == "compare":
-        rows, goals = summarize(args, results)
-        if args.json:
-            print(json.dumps({"runs": results, "table": rows, "goals": goals}, indent=2))
-        else:
-            print(
-                f"Rounds: {args.rounds} of {args.games} games,"
-                + (f" {args.rounds} of them paced," if args.think else "")
-                + f" 1 of {args.peak} games, 1 of {3 * args.hold} connections held."
-                " Figures: medians of the rounds; ratios: medians of each round's ratio."
-            )
-            print(table(rows[0], rows[1:]), end="\n\n")
-            for goal in goals:
-                ratio = f": {goal['ratio']:.2f}" if goal.get("ratio") is not None else ""
-                if goal.get("difference_ms") is not None:
-                    ratio = f": {goal['difference_ms']:+.1f} ms"
-                print(f"{'met' if goal['met'] else 'NOT MET':7}  {goal['goal']}{ratio}")
+        print_comparison(args, results)
     elif args.json:
         print(json.dumps(results[0], indent=2))
     else:
-        [result] = results
-        rows = [
-            [key, value]
-            for key, value in result.items()
-            if key not in ("kind", "server", "round", "errors") and not isinstance(value, dict)
-        ]
-        rows.append(["errors", len(result["errors"])])
-        print(table([result["kind"], result["server"]], rows))
+        print_run(results)
     if errors and not args.json:
         print(f"\n{len(errors)} errors; the first ones:", *errors[:10], sep="\n  ")
     return 1 if errors else 0
+
+
+def load(args):
+    """Run `compare`, `moves` or `connections`: their results."""
+    with asyncio.Runner(loop_factory=loop_factory()) as runner:
+        if args.command == "compare":
+            return runner.run(compare(args))
+        if args.command == "moves":
+            return runner.run(runs.moves([args.server], args.games, 1, args.timeout))
+        return [runner.run(runs.connections(args.server, args.games, args.timeout))]
+
+
+def print_comparison(args, results):
+    """Print the comparison's table and goals, or all of it as JSON."""
+    rows, goals = summarize(args, results)
+    if args.json:
+        print(json.dumps({"runs": results, "table": rows, "goals": goals}, indent=2))
+        return
+    print(
+        f"Rounds: {args.rounds} of {args.games} games,"
+        + (f" {args.rounds} of them paced," if args.think else "")
+        + f" 1 of {args.peak} games, 1 of {3 * args.hold} connections held."
+        " Figures: medians of the rounds; ratios: medians of each round's ratio."
+    )
+    print(table(rows[0], rows[1:]), end="\n\n")
+    for goal in goals:
+        ratio = f": {goal['ratio']:.2f}" if goal.get("ratio") is not None else ""
+        if goal.get("difference_ms") is not None:
+            ratio = f": {goal['difference_ms']:+.1f} ms"
+        print(f"{'met' if goal['met'] else 'NOT MET':7}  {goal['goal']}{ratio}")
+
+
+def print_run(results):
+    """Print the one run of `moves` or `connections` as a table."""
+    [result] = results
+    rows = [
+        [key, value]
+        for key, value in result.items()
+        if key not in ("kind", "server", "round", "errors") and not isinstance(value, dict)
+    ]
+    rows.append(["errors", len(result["errors"])])
+    print(table([result["kind"], result["server"]], rows))
 
 
 if __name__ == "__main__":
