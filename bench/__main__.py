@@ -169,29 +169,44 @@ def summarize(args, results):
         group[result["server"]][result["round"]] = result
     rows, ratios = [], {}
     for (kind, games), group in groups.items():
-        unit = {
-            "moves": f"{games} games",
-            "paced": f"{games} games, {args.think:g} ms to think",
-            "connections": f"{3 * games} connections",
-        }[kind]
-        for label, key in ROWS[kind]:
-            row = [f"{label}, {unit}"]
-            row += [median(run.get(key) for run in group[name].values()) for name in args.servers]
-            if all(value is None for value in row[1:]):
-                continue
-            for other in others:
-                app = group.get("app", {})
-                if other in SHARED:  # with Redis over in memory
-                    ratios[kind, key, games, other] = paired_ratio(group[other], app, key)
-                else:
-                    ratios[kind, key, games, other] = paired_ratio(app, group[other], key)
-                row.append(ratios[kind, key, games, other])
-            rows.append(row)
+        rows += group_rows(args, kind, games, group, ratios)
     errors = [
         sum(len(r["errors"]) for r in results if r["server"] == name) for name in args.servers
     ]
     rows.append(["errors, all runs", *errors, *(None for _ in others)])
+    goals = app_goals(args, groups, ratios)
+    goals += redis_goals(args, groups, ratios)
+    goals.append({"goal": "no errors in any run", "met": not any(errors)})
+    return [header, *rows], goals
 
+
+def group_rows(args, kind, games, group, ratios):
+    """The rows of one kind of run at a number of games; its ratios go into ratios."""
+    others = [name for name in args.servers if name != "app"]
+    unit = {
+        "moves": f"{games} games",
+        "paced": f"{games} games, {args.think:g} ms to think",
+        "connections": f"{3 * games} connections",
+    }[kind]
+    rows = []
+    for label, key in ROWS[kind]:
+        row = [f"{label}, {unit}"]
+        row += [median(run.get(key) for run in group[name].values()) for name in args.servers]
+        if all(value is None for value in row[1:]):
+            continue
+        for other in others:
+            app = group.get("app", {})
+            if other in SHARED:  # with Redis over in memory
+                ratios[kind, key, games, other] = paired_ratio(group[other], app, key)
+            else:
+                ratios[kind, key, games, other] = paired_ratio(app, group[other], key)
+            row.append(ratios[kind, key, games, other])
+        rows.append(row)
+    return rows
+
+
+def app_goals(args, groups, ratios):
+    """The goals of app against the servers without Redis, met or not."""
     goals = []
     for what, key, other, limit in GOALS:
         kind, games = ("moves", args.games) if key == CPU else ("connections", args.hold)
@@ -209,9 +224,7 @@ def summarize(args, results):
         goals.append(
             {"goal": f"app held {3 * args.hold} connections", "met": held == 3 * args.hold}
         )
-    goals += redis_goals(args, groups, ratios)
-    goals.append({"goal": "no errors in any run", "met": not any(errors)})
-    return [header, *rows], goals
+    return goals
 
 
 def ratio_label(name):
@@ -221,31 +234,8 @@ def ratio_label(name):
 
 def redis_goals(args, groups, ratios):
     """The goals of the servers with Redis in this run, met or not."""
-    goals = []
     shared = [name for name in args.servers if name in SHARED]
-    if "app" in args.servers:
-        for name, limit in REDIS_CPU_GOALS:
-            if name in shared:
-                value = ratios.get(("moves", CPU, args.games, name))
-                goals.append(
-                    {
-                        "goal": f"{name}'s app CPU per move ≤ {limit:g} × app's, {args.games} games",
-                        "ratio": value,
-                        "met": value is not None and value <= limit,
-                    }
-                )
-        for kind, pace in (("moves", ""), ("paced", f", {args.think:g} ms to think")):
-            group = groups.get((kind, args.games))
-            for name in shared if group else ():
-                value = paired_difference(group[name], group["app"], "p99_ms")
-                goals.append(
-                    {
-                        "goal": f"{name}'s p99 move latency ≤ app's + {REDIS_P99_MS:g} ms,"
-                        f" {args.games} games{pace}",
-                        "difference_ms": value,
-                        "met": value is not None and value <= REDIS_P99_MS,
-                    }
-                )
+    goals = redis_speed_goals(args, groups, ratios, shared) if "app" in args.servers else []
     for name in shared:
         if SHARED[name] < 2:
             continue
@@ -261,6 +251,34 @@ def redis_goals(args, groups, ratios):
                 "met": bool(runs) and complete and clean,
             }
         )
+    return goals
+
+
+def redis_speed_goals(args, groups, ratios, shared):
+    """The CPU and latency goals of the servers with Redis against app, met or not."""
+    goals = []
+    for name, limit in REDIS_CPU_GOALS:
+        if name in shared:
+            value = ratios.get(("moves", CPU, args.games, name))
+            goals.append(
+                {
+                    "goal": f"{name}'s app CPU per move ≤ {limit:g} × app's, {args.games} games",
+                    "ratio": value,
+                    "met": value is not None and value <= limit,
+                }
+            )
+    for kind, pace in (("moves", ""), ("paced", f", {args.think:g} ms to think")):
+        group = groups.get((kind, args.games))
+        for name in shared if group else ():
+            value = paired_difference(group[name], group["app"], "p99_ms")
+            goals.append(
+                {
+                    "goal": f"{name}'s p99 move latency ≤ app's + {REDIS_P99_MS:g} ms,"
+                    f" {args.games} games{pace}",
+                    "difference_ms": value,
+                    "met": value is not None and value <= REDIS_P99_MS,
+                }
+            )
     return goals
 
 
