@@ -173,29 +173,44 @@ def summarize(args, results):
         group[result["server"]][result["round"]] = result
     rows, ratios = [], {}
     for (kind, games), group in groups.items():
-        unit = {
-            "moves": f"{games} games",
-            "paced": f"{games} games, {args.think:g} ms to think",
-            "connections": f"{3 * games} connections",
-        }[kind]
-        for label, key in ROWS[kind]:
-            row = [f"{label}, {unit}"]
-            row += [median(run.get(key) for run in group[name].values()) for name in args.servers]
-            if all(value is None for value in row[1:]):
-                continue
-            for other in others:
-                app = group.get("app", {})
-                if other in SHARED:  # with Redis over in memory
-                    ratios[kind, key, games, other] = paired_ratio(group[other], app, key)
-                else:
-                    ratios[kind, key, games, other] = paired_ratio(app, group[other], key)
-                row.append(ratios[kind, key, games, other])
-            rows.append(row)
+        rows += group_rows(args, kind, games, group, ratios)
     errors = [
         sum(len(r["errors"]) for r in results if r["server"] == name) for name in args.servers
     ]
     rows.append(["errors, all runs", *errors, *(None for _ in others)])
+    goals = app_goals(args, groups, ratios)
+    goals += redis_goals(args, groups, ratios)
+    goals.append({"goal": "no errors in any run", "met": not any(errors)})
+    return [header, *rows], goals
 
+
+def group_rows(args, kind, games, group, ratios):
+    """The rows of one kind of run at a number of games; its ratios go into ratios."""
+    others = [name for name in args.servers if name != "app"]
+    unit = {
+        "moves": f"{games} games",
+        "paced": f"{games} games, {args.think:g} ms to think",
+        "connections": f"{3 * games} connections",
+    }[kind]
+    rows = []
+    for label, key in ROWS[kind]:
+        row = [f"{label}, {unit}"]
+        row += [median(run.get(key) for run in group[name].values()) for name in args.servers]
+        if all(value is None for value in row[1:]):
+            continue
+        for other in others:
+            app = group.get("app", {})
+            if other in SHARED:  # with Redis over in memory
+                ratios[kind, key, games, other] = paired_ratio(group[other], app, key)
+            else:
+                ratios[kind, key, games, other] = paired_ratio(app, group[other], key)
+            row.append(ratios[kind, key, games, other])
+        rows.append(row)
+    return rows
+
+
+def app_goals(args, groups, ratios):
+    """The goals of app against the servers without Redis, met or not."""
     goals = []
     for what, key, other, limit in GOALS:
         kind, games = ("moves", args.games) if key == CPU else ("connections", args.hold)
@@ -213,9 +228,7 @@ def summarize(args, results):
         goals.append(
             {"goal": f"app held {3 * args.hold} connections", "met": held == 3 * args.hold}
         )
-    goals += redis_goals(args, groups, ratios)
-    goals.append({"goal": "no errors in any run", "met": not any(errors)})
-    return [header, *rows], goals
+    return goals
 
 
 def ratio_label(name):
@@ -225,31 +238,8 @@ def ratio_label(name):
 
 def redis_goals(args, groups, ratios):
     """The goals of the servers with Redis in this run, met or not."""
-    goals = []
     shared = [name for name in args.servers if name in SHARED]
-    if "app" in args.servers:
-        for name, limit in REDIS_CPU_GOALS:
-            if name in shared:
-                value = ratios.get(("moves", CPU, args.games, name))
-                goals.append(
-                    {
-                        "goal": f"{name}'s app CPU per move ≤ {limit:g} × app's, {args.games} games",
-                        "ratio": value,
-                        "met": value is not None and value <= limit,
-                    }
-                )
-        for kind, pace in (("moves", ""), ("paced", f", {args.think:g} ms to think")):
-            group = groups.get((kind, args.games))
-            for name in shared if group else ():
-                value = paired_difference(group[name], group["app"], "p99_ms")
-                goals.append(
-                    {
-                        "goal": f"{name}'s p99 move latency ≤ app's + {REDIS_P99_MS:g} ms,"
-                        f" {args.games} games{pace}",
-                        "difference_ms": value,
-                        "met": value is not None and value <= REDIS_P99_MS,
-                    }
-                )
+    goals = redis_speed_goals(args, groups, ratios, shared) if "app" in args.servers else []
     for name in shared:
         if SHARED[name] < 2:
             continue
@@ -265,6 +255,34 @@ def redis_goals(args, groups, ratios):
                 "met": bool(runs) and complete and clean,
             }
         )
+    return goals
+
+
+def redis_speed_goals(args, groups, ratios, shared):
+    """The CPU and latency goals of the servers with Redis against app, met or not."""
+    goals = []
+    for name, limit in REDIS_CPU_GOALS:
+        if name in shared:
+            value = ratios.get(("moves", CPU, args.games, name))
+            goals.append(
+                {
+                    "goal": f"{name}'s app CPU per move ≤ {limit:g} × app's, {args.games} games",
+                    "ratio": value,
+                    "met": value is not None and value <= limit,
+                }
+            )
+    for kind, pace in (("moves", ""), ("paced", f", {args.think:g} ms to think")):
+        group = groups.get((kind, args.games))
+        for name in shared if group else ():
+            value = paired_difference(group[name], group["app"], "p99_ms")
+            goals.append(
+                {
+                    "goal": f"{name}'s p99 move latency ≤ app's + {REDIS_P99_MS:g} ms,"
+                    f" {args.games} games{pace}",
+                    "difference_ms": value,
+                    "met": value is not None and value <= REDIS_P99_MS,
+                }
+            )
     return goals
 
 
@@ -293,6 +311,7 @@ def paired_difference(minuend, subtrahend, key):
 
 
 def parse_args(argv):
+    """The command line's subcommand and its options."""
     parser = argparse.ArgumentParser(
         prog="python -m bench",
         description=__doc__.split("\n\n")[0],
@@ -304,16 +323,35 @@ def parse_args(argv):
         "--timeout", type=float, default=300, help="seconds allowed for each step (default: 300)"
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    server = {"type": server_name, "default": "app", "help": "server (default: app)"}
+    add_moves_parser(commands)
+    add_connections_parser(commands)
+    add_compare_parser(commands)
+    add_computer_parser(commands)
+    add_analysis_parser(commands)
+    add_solver_parser(commands)
+    return parser.parse_args(argv)
 
+
+# The option that picks the one server of `moves` and `connections`.
+SERVER_OPTION = {"type": server_name, "default": "app", "help": "server (default: app)"}
+
+
+def add_moves_parser(commands):
+    """The `moves` subcommand: full games at once."""
     moves = commands.add_parser("moves", help="play full games at once: speed, CPU per move")
-    moves.add_argument("--server", **server)
+    moves.add_argument("--server", **SERVER_OPTION)
     moves.add_argument("--games", type=int, default=200, help="concurrent games (default: 200)")
 
+
+def add_connections_parser(commands):
+    """The `connections` subcommand: games held open."""
     held = commands.add_parser("connections", help="hold games open: memory per connection")
-    held.add_argument("--server", **server)
+    held.add_argument("--server", **SERVER_OPTION)
     held.add_argument("--games", type=int, default=3000, help="games held open (default: 3000)")
 
+
+def add_compare_parser(commands):
+    """The `compare` subcommand: servers side by side."""
     both = commands.add_parser("compare", help="servers side by side: medians and ratios")
     both.add_argument(
         "--servers",
@@ -341,6 +379,9 @@ def parse_args(argv):
         " so that a move's latency is a server's with time to spare (default: 0, none)",
     )
 
+
+def add_computer_parser(commands):
+    """The `computer` subcommand: people's moves while computer players search."""
     busy = commands.add_parser("computer", help="people's move latency while computers search")
     busy.add_argument("--games", type=int, default=200, help="people's games (default: 200)")
     busy.add_argument(
@@ -358,6 +399,9 @@ def parse_args(argv):
         " latency is a server's with time to spare (default: 0, flat out)",
     )
 
+
+def add_analysis_parser(commands):
+    """The `analysis` subcommand: analyses and computer moves on the search pool."""
     analyses = commands.add_parser("analysis", help="analyses and computer moves on the pool, memory")
     analyses.add_argument("--games", type=int, default=100, help="games analysed (default: 100)")
     analyses.add_argument(
@@ -373,6 +417,9 @@ def parse_args(argv):
         " (default: app)",
     )
 
+
+def add_solver_parser(commands):
+    """The `solver` subcommand: the solver's time to score a position's moves."""
     solver = commands.add_parser("solver", help="the solver: time to score 7 moves, by stage")
     solver.add_argument(
         "--per-stage", type=int, default=2, help="positions per number of checkers (default: 2)"
@@ -392,10 +439,10 @@ def parse_args(argv):
         metavar="REV",
         help="also time solver/search.py at git revision REV over the compiled search built here",
     )
-    return parser.parse_args(argv)
 
 
 def main(argv=None):
+    """Run the subcommand and print its results; 1 if there were errors, else 0."""
     args = parse_args(argv)
     if args.command == "solver":
         # Imported here: the other runs don't need the solver or its book.
@@ -412,46 +459,59 @@ def main(argv=None):
         return computer(args)
     if args.command == "analysis":
         return analysis(args)
-    with asyncio.Runner(loop_factory=loop_factory()) as runner:
-        if args.command == "compare":
-            results = runner.run(compare(args))
-        elif args.command == "moves":
-            results = runner.run(runs.moves([args.server], args.games, 1, args.timeout))
-        else:
-            results = [runner.run(runs.connections(args.server, args.games, args.timeout))]
+    results = load(args)
     errors = [error for result in results for error in result["errors"]]
-
     if args.command == "compare":
-        rows, goals = summarize(args, results)
-        if args.json:
-            print(json.dumps({"runs": results, "table": rows, "goals": goals}, indent=2))
-        else:
-            print(
-                f"Rounds: {args.rounds} of {args.games} games,"
-                + (f" {args.rounds} of them paced," if args.think else "")
-                + f" 1 of {args.peak} games, 1 of {3 * args.hold} connections held."
-                " Figures: medians of the rounds; ratios: medians of each round's ratio."
-            )
-            print(table(rows[0], rows[1:]), end="\n\n")
-            for goal in goals:
-                ratio = f": {goal['ratio']:.2f}" if goal.get("ratio") is not None else ""
-                if goal.get("difference_ms") is not None:
-                    ratio = f": {goal['difference_ms']:+.1f} ms"
-                print(f"{'met' if goal['met'] else 'NOT MET':7}  {goal['goal']}{ratio}")
+        print_comparison(args, results)
     elif args.json:
         print(json.dumps(results[0], indent=2))
     else:
-        [result] = results
-        rows = [
-            [key, value]
-            for key, value in result.items()
-            if key not in ("kind", "server", "round", "errors") and not isinstance(value, dict)
-        ]
-        rows.append(["errors", len(result["errors"])])
-        print(table([result["kind"], result["server"]], rows))
+        print_run(results)
     if errors and not args.json:
         print(f"\n{len(errors)} errors; the first ones:", *errors[:10], sep="\n  ")
     return 1 if errors else 0
+
+
+def load(args):
+    """Run `compare`, `moves` or `connections`: their results."""
+    with asyncio.Runner(loop_factory=loop_factory()) as runner:
+        if args.command == "compare":
+            return runner.run(compare(args))
+        if args.command == "moves":
+            return runner.run(runs.moves([args.server], args.games, 1, args.timeout))
+        return [runner.run(runs.connections(args.server, args.games, args.timeout))]
+
+
+def print_comparison(args, results):
+    """Print the comparison's table and goals, or all of it as JSON."""
+    rows, goals = summarize(args, results)
+    if args.json:
+        print(json.dumps({"runs": results, "table": rows, "goals": goals}, indent=2))
+        return
+    print(
+        f"Rounds: {args.rounds} of {args.games} games,"
+        + (f" {args.rounds} of them paced," if args.think else "")
+        + f" 1 of {args.peak} games, 1 of {3 * args.hold} connections held."
+        " Figures: medians of the rounds; ratios: medians of each round's ratio."
+    )
+    print(table(rows[0], rows[1:]), end="\n\n")
+    for goal in goals:
+        ratio = f": {goal['ratio']:.2f}" if goal.get("ratio") is not None else ""
+        if goal.get("difference_ms") is not None:
+            ratio = f": {goal['difference_ms']:+.1f} ms"
+        print(f"{'met' if goal['met'] else 'NOT MET':7}  {goal['goal']}{ratio}")
+
+
+def print_run(results):
+    """Print the one run of `moves` or `connections` as a table."""
+    [result] = results
+    rows = [
+        [key, value]
+        for key, value in result.items()
+        if key not in ("kind", "server", "round", "errors") and not isinstance(value, dict)
+    ]
+    rows.append(["errors", len(result["errors"])])
+    print(table([result["kind"], result["server"]], rows))
 
 
 if __name__ == "__main__":

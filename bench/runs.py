@@ -40,19 +40,7 @@ async def moves(names, games, rounds, limit, think=0.0):
         warm_up_errors = [await warm_up(server, DRAW) for server in servers]
         for round in range(rounds):
             label = f"round {round + 1}/{rounds}, " if rounds > 1 else ""
-            opened = []
-            for server in servers:
-                errors = []
-                with Progress(f"{label}{server.name}: opening {games} games", games) as progress:
-                    try:
-                        async with asyncio.timeout(limit):
-                            games_opened = await open_games(
-                                server.uris, games, progress, errors, server.canned
-                            )
-                    except TimeoutError:
-                        games_opened = []
-                        errors.append(f"{server.name}: opening games took over {limit} s")
-                opened.append((games_opened, errors))
+            opened = [await open_round(server, games, limit, label) for server in servers]
             order = list(zip(servers, opened))
             for server, (games_opened, errors) in order[:: 1 if round % 2 == 0 else -1]:
                 moves = games * len(DRAW)
@@ -69,6 +57,18 @@ async def moves(names, games, rounds, limit, think=0.0):
         [*_, last] = (result for result in results if result["server"] == server.name)
         last["errors"] += errors + server.errors()
     return results
+
+
+async def open_round(server, games, limit, label):
+    """Open a round's games on server: (games opened, errors), none opened past limit seconds."""
+    errors = []
+    with Progress(f"{label}{server.name}: opening {games} games", games) as progress:
+        try:
+            async with asyncio.timeout(limit):
+                return await open_games(server.uris, games, progress, errors, server.canned), errors
+        except TimeoutError:
+            errors.append(f"{server.name}: opening games took over {limit} s")
+            return [], errors
 
 
 class RedisMeter:

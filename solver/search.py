@@ -616,21 +616,7 @@ class Solver:
         best = self.score(position)
         found = []
         for column in range(WIDTH) if columns is None else columns:
-            if not position.can_play(column):
-                continue
-            if position.is_winning_move(column):
-                is_best = (CELLS + 1 - position.moves) // 2 == best
-            else:
-                child = position.child(column)
-                if winning_cells(child.current, child.mask) & (child.mask + BOTTOM):
-                    # The opponent would win at once: best only if every move loses so.
-                    is_best = -((CELLS + 1 - child.moves) // 2) == best
-                else:
-                    # One null-window search tells whether the move's score, minus
-                    # the child's, reaches the best score: whether the child's is
-                    # at most -best.
-                    is_best = self._negamax(child.current, child.mask, child.moves, -best, -best + 1) <= -best
-            if is_best:
+            if position.can_play(column) and _is_best_move(self, position, column, best):
                 found.append(column)
                 if first:
                     break
@@ -653,13 +639,8 @@ class Solver:
             score = self.opening.score(current, mask)
             if score is not None:
                 return score
-        # Step 3: a null-window search. A search with the window (alpha, beta) =
-        # (s, s + 1) only tells whether the score is above s, and prunes much
-        # more than a search for the exact score. A binary search on s narrows
-        # the range of possible scores, trying 0 and the halves nearest it
-        # first because scores near 0 are the most common.
         low, high = -((CELLS - moves) // 2), (CELLS + 1 - moves) // 2
-        at_least = self._bound_from_parents(current, mask, moves)
+        at_least = _bound_from_parents(current, mask, moves, self)
         if at_least is not None and low < at_least:
             # Step 14: the bound is often the score itself, where this
             # position is a best move's, so it is tested first: one
@@ -672,51 +653,8 @@ class Solver:
                     high = low
                 else:
                     low = score
-        while low < high:
-            middle = low + (high - low) // 2
-            if middle <= 0 and low // 2 < middle:
-                middle = low // 2
-            elif middle >= 0 and high // 2 > middle:
-                middle = high // 2
-            score = self._negamax(current, mask, moves, middle, middle + 1)
-            if score <= middle:
-                high = score
-            else:
-                low = score
-        return low
-
-    def _bound_from_parents(self, current, mask, moves):
-        """A lower bound on a position's score from its parents' known scores, or None."""
-        # Step 14 (the project's own): the positions a move could have come
-        # from bound its score. A parent's score is the best of its moves',
-        # and a move's score is its position's negated, so this position
-        # scores at least minus each parent's score. Its parents are known
-        # one checker past the book or the precomputed opening: this one
-        # less the last mover's checker on top of a column, each in turn.
-        # When `scores` scores a position's moves, that position is among
-        # each move's parents, and its bound is the move's score exactly
-        # for a best move; another parent's may bound a worse move closer.
-        # Scoring the benchmark's 12-checker positions' moves searches a
-        # third fewer positions (median 29 -> 10 ms compiled), 5 to 8
-        # checkers 14 % fewer (bench/SOLVER.md). Elsewhere no score of a
-        # parent is known without a search, and searching the position
-        # first to bound its moves costs more than it saves.
-        if moves == BOOK_CHECKERS + 1 and self.book:
-            known = self.book.score
-        elif moves == OPENING_CHECKERS + 1 and self.opening:
-            known = self.opening.score
-        else:
-            return None
-        last_mover = current ^ mask
-        bound = None
-        for column_cells in _COLUMN_MASKS:
-            column = mask & column_cells
-            top = 1 << column.bit_length() - 1 if column else 0
-            if top & last_mover:
-                score = known(last_mover ^ top, mask ^ top)
-                if score is not None and (bound is None or -score > bound):
-                    bound = -score
-        return bound
+        # Step 3: null-window searches narrow the range to the exact score.
+        return _null_window_search(functools.partial(self._negamax, current, mask, moves), low, high)
 
     def _negamax(self, current, mask, moves, alpha, beta):
         """Score a position that isn't over and where the side to move can't win at once.
@@ -735,6 +673,76 @@ class Solver:
             self._search = self._make_search(self.table, self.book, self.max_nodes)
         threats = winning_cells(current ^ mask, mask)
         return self._search(current, mask, moves, alpha, beta, threats)
+
+
+def _is_best_move(solver, position, column, best):
+    """Tell whether the move in column, which has room, scores best, the position's score."""
+    if position.is_winning_move(column):
+        return (CELLS + 1 - position.moves) // 2 == best
+    child = position.child(column)
+    if winning_cells(child.current, child.mask) & (child.mask + BOTTOM):
+        # The opponent would win at once: best only if every move loses so.
+        return -((CELLS + 1 - child.moves) // 2) == best
+    # One null-window search (step 3) tells whether the move's score, minus
+    # the child's, reaches the best score: whether the child's is at most
+    # -best.
+    return solver._negamax(child.current, child.mask, child.moves, -best, -best + 1) <= -best
+
+
+def _null_window_search(negamax, low, high):
+    """The exact score, known to lie in [low, high], by null-window searches: negamax(alpha, beta)."""
+    # Step 3: a null-window search. A search with the window (alpha, beta) =
+    # (s, s + 1) only tells whether the score is above s, and prunes much
+    # more than a search for the exact score. A binary search on s narrows
+    # the range of possible scores, trying 0 and the halves nearest it
+    # first because scores near 0 are the most common.
+    while low < high:
+        middle = low + (high - low) // 2
+        if middle <= 0 and low // 2 < middle:
+            middle = low // 2
+        elif middle >= 0 and high // 2 > middle:
+            middle = high // 2
+        score = negamax(middle, middle + 1)
+        if score <= middle:
+            high = score
+        else:
+            low = score
+    return low
+
+
+def _bound_from_parents(current, mask, moves, solver):
+    """A lower bound on a position's score from its parents' scores in solver's book or opening, or None."""
+    # Step 14 (the project's own): the positions a move could have come
+    # from bound its score. A parent's score is the best of its moves',
+    # and a move's score is its position's negated, so this position
+    # scores at least minus each parent's score. Its parents are known
+    # one checker past the book or the precomputed opening: this one
+    # less the last mover's checker on top of a column, each in turn.
+    # When `scores` scores a position's moves, that position is among
+    # each move's parents, and its bound is the move's score exactly
+    # for a best move; another parent's may bound a worse move closer.
+    # Scoring the benchmark's 12-checker positions' moves searches a
+    # third fewer positions (median 29 -> 10 ms compiled), 5 to 8
+    # checkers 14 % fewer (bench/SOLVER.md). Elsewhere no score of a
+    # parent is known without a search, and searching the position
+    # first to bound its moves costs more than it saves.
+    # The book and opening load on first use: only where they may serve.
+    if moves == BOOK_CHECKERS + 1 and solver.book:
+        known = solver.book.score
+    elif moves == OPENING_CHECKERS + 1 and solver.opening:
+        known = solver.opening.score
+    else:
+        return None
+    last_mover = current ^ mask
+    bound = None
+    for column_cells in _COLUMN_MASKS:
+        column = mask & column_cells
+        top = 1 << column.bit_length() - 1 if column else 0
+        if top & last_mover:
+            score = known(last_mover ^ top, mask ^ top)
+            if score is not None and (bound is None or -score > bound):
+                bound = -score
+    return bound
 
 
 class Search:
@@ -774,51 +782,65 @@ class Search:
         self.nodes += 1
         if self.nodes > self.limit:
             raise SearchBudgetExceeded(f"more than {self.limit} positions searched")
+        # Step 5: only the moves that don't lose at once are searched.
         possible = _moves_that_dont_lose(mask, threats)
         if not possible:
             return -((CELLS - moves) // 2)
         if moves >= CELLS - 2:
             return 0  # neither player can win with the last two checkers
-
-        # Step 2: alpha-beta. The score lies between the worst and best that
-        # are still possible: the opponent can't win with its next checker,
-        # and we can't with ours (step 5). A window beyond them narrows.
-        alpha = max(alpha, -((CELLS - 2 - moves) // 2))
+        # Steps 2 and 5: the window narrows to the scores still possible.
+        alpha, beta = _possible_window(moves, alpha, beta)
         if alpha >= beta:
             return alpha
-        beta = min(beta, (CELLS - 1 - moves) // 2)
-        if alpha >= beta:
-            return beta
-
-        # Step 8: the table keeps upper and lower bounds, which narrow the
-        # window the same way.
+        # Step 8: the table's bounds narrow it too.
         key = current + mask
-        bound = self.table.get(key)
-        if bound is not None:
-            kind, score = bound
-            if kind & _UPPER and score < beta:
-                beta = score
-                if alpha >= beta:
-                    return beta
-            if kind & _LOWER and score > alpha:
-                alpha = score
-                if alpha >= beta:
-                    return alpha
-
-        # Step 9: the book knows the exact score, whatever the window. The
-        # table keeps it too: a lookup costs more than a table probe.
+        alpha, beta = self._table_window(key, alpha, beta)
+        if alpha >= beta:
+            return alpha
+        # Step 9: the book knows the exact score, whatever the window.
         if moves == BOOK_CHECKERS and self.book:
-            score = self.book.score(current, mask)
+            score = self._book_score(key, current, mask)
             if score is not None:
-                self.table.put(key, _EXACT, score)
                 return score
-
+        # Steps 7 and 12, then step 2's loop: search the moves, best first.
         candidates = _ordered_moves(current, mask, possible)
-        opponent = current ^ mask
+        return self._search_moves(key, current ^ mask, mask, moves, candidates, alpha, beta)
+
+    def _table_window(self, key, alpha, beta):
+        """The window narrowed by the table's bounds on key's score; empty (alpha >= beta) for a cutoff."""
+        # Step 8: the table keeps upper and lower bounds, which narrow the
+        # window as the possible scores do. An empty window comes back as
+        # (score, score): the caller returns alpha, the score that cut off.
+        bound = self.table.get(key)
+        if bound is None:
+            return alpha, beta
+        kind, score = bound
+        if kind & _UPPER and score < beta:
+            beta = score
+            if alpha >= beta:
+                return beta, beta
+        if kind & _LOWER and score > alpha:
+            alpha = score
+        return alpha, beta
+
+    def _book_score(self, key, current, mask):
+        """The book's exact score of a position with BOOK_CHECKERS checkers, kept in the table; or None."""
+        # Step 9: the table keeps it too: a lookup costs more than a table probe.
+        score = self.book.score(current, mask)
+        if score is not None:
+            self.table.put(key, _EXACT, score)
+        return score
+
+    def _search_moves(self, key, opponent, mask, moves, candidates, alpha, beta):
+        """Search the ordered moves within the window; the table keeps the bound found."""
+        # Step 12: the table may prove a cutoff without a search.
         score = _known_cutoff(self.table, opponent, mask, candidates, beta)
         if score is not None:
             self.table.put(key, _LOWER, score)
             return score
+        # Step 2: negamax with alpha-beta. A move's score is its position's,
+        # negated; one at beta or above settles this position (a lower bound),
+        # and if none does, the best is an upper bound.
         for move, made in candidates:
             score = -self(opponent, mask | move, moves + 1, -beta, -alpha, made)
             if score >= beta:
@@ -827,6 +849,22 @@ class Search:
             alpha = max(alpha, score)
         self.table.put(key, _UPPER, alpha)
         return alpha
+
+
+def _possible_window(moves, alpha, beta):
+    """The window narrowed to the scores still possible; empty (alpha >= beta) for a cutoff."""
+    # Step 2: alpha-beta. The score lies between the worst and best that are
+    # still possible: the opponent can't win with its next checker, and we
+    # can't with ours (step 5). A window beyond them narrows. An empty window
+    # comes back as (score, score): the caller returns alpha, the score that
+    # cut off.
+    alpha = max(alpha, -((CELLS - 2 - moves) // 2))
+    if alpha >= beta:
+        return alpha, beta
+    beta = min(beta, (CELLS - 1 - moves) // 2)
+    if alpha >= beta:
+        return beta, beta
+    return alpha, beta
 
 
 def _moves_that_dont_lose(mask, threats):
