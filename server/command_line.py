@@ -24,6 +24,7 @@ def run(main, argv=None):
     args = parse_args(argv)
     LIMITS.games, LIMITS.connections = args.max_games, args.max_connections
     LIMITS.grace, LIMITS.computer_delay = args.grace, args.computer_delay
+    LIMITS.replica_wait = args.replica_wait
     set_up_logging(args.verbose)
     try:
         with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
@@ -141,6 +142,15 @@ def add_game_options(parser):
         metavar="URL",
         help="share the games with every app.py using this Redis, e.g. redis://localhost:6379/0 "
         "(default: $REDIS_URL, or keep games in this process's memory)",
+    )
+    parser.add_argument(
+        "--replica-wait",
+        type=float,
+        default=LIMITS.replica_wait,
+        metavar="SECONDS",
+        help="with --redis on a Redis Cluster: how long a move waits at most for a replica "
+        f"to have it, so that a master's death can't lose it; 0: don't wait "
+        f"(default: {LIMITS.replica_wait:g})",
     )
     parser.add_argument(
         "--reuse-port",
