@@ -40,7 +40,7 @@ import sys
 from bench import computer_load, runs
 from bench.load import DRAW
 from bench.report import median, table
-from bench.servers import SERVERS, SHARED, server_name
+from bench.servers import CLUSTERED, SERVERS, SHARED, server_name
 
 CPU, MEMORY = "cpu_ms_per_1000_moves", "kib_per_connection"
 ROWS = {  # what each kind of run reports: label, key in its results
@@ -71,6 +71,8 @@ GOALS = [
 # app's in memory, at most this; their p99 move latency over app's, at most
 # this many ms more, at --games.
 REDIS_CPU_GOALS = [("app+redis", 2.0)]
+# A Redis Cluster's app CPU per move over single Redis's, at most.
+CLUSTER_CPU_GOAL = 1.2
 REDIS_P99_MS = 5.0
 
 
@@ -198,6 +200,7 @@ def redis_goals(args, groups, ratios):
                         "met": value is not None and value <= limit,
                     }
                 )
+        goals += cluster_goals(args, groups, shared)
         for kind, pace in (("moves", ""), ("paced", f", {args.think:g} ms to think")):
             group = groups.get((kind, args.games))
             for name in shared if group else ():
@@ -231,6 +234,24 @@ def redis_goals(args, groups, ratios):
 def results_of(groups, name):
     """Every result of a server, whatever the kind of run."""
     return [run for group in groups.values() for run in group.get(name, {}).values()]
+
+
+def cluster_goals(args, groups, shared):
+    """The cluster's goal: its app CPU per move at most 1.2 times single Redis's."""
+    group = groups.get(("moves", args.games), {})
+    goals = []
+    for name in shared:
+        if name in CLUSTERED and "app+redis" in shared and name in group:
+            value = paired_ratio(group[name], group["app+redis"], CPU)
+            goals.append(
+                {
+                    "goal": f"{name}'s app CPU per move ≤ {CLUSTER_CPU_GOAL:g} × app+redis's,"
+                    f" {args.games} games",
+                    "ratio": value,
+                    "met": value is not None and value <= CLUSTER_CPU_GOAL,
+                }
+            )
+    return goals
 
 
 def paired_ratio(numerator, denominator, key):

@@ -38,11 +38,17 @@ SERVERS = {
     "app+redis": (["app.py", "--no-http"], {}),
     # Two app.py on one Redis: red of each game on one, yellow on the other.
     "2 apps+redis": (["app.py", "--no-http"], {}),
+    # app.py on a Redis Cluster of 3 masters and 3 replicas that the benchmark
+    # starts; each commit waits for a replica (WAIT), or doesn't.
+    "app+cluster": (["app.py", "--no-http"], {}),
+    "app+cluster, no WAIT": (["app.py", "--no-http", "--replica-wait", "0"], {}),
 }
 # Servers whose play events are canned, column 0 and row 0, whatever the move.
 CANNED = {"floor"}
 # Servers that run with --redis: name -> how many app.py processes share one Redis.
-SHARED = {"app+redis": 1, "2 apps+redis": 2}
+SHARED = {"app+redis": 1, "2 apps+redis": 2, "app+cluster": 1, "app+cluster, no WAIT": 1}
+# Those of them whose Redis is a cluster.
+CLUSTERED = {"app+cluster", "app+cluster, no WAIT"}
 
 # Besides these, "app@REV" is app.py as it was at git revision REV, run from a
 # temporary copy of that revision: old and new code measured side by side.
@@ -86,6 +92,24 @@ def proc_rss_bytes(pid):
     return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_SIZE
 
 
+def free_port(cluster=False):
+    """A free loopback port; for a cluster node, its bus port (10,000 above) free too."""
+    while True:
+        # Bound and released at once: redis-server can't pick a port itself.
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        if not cluster:
+            return port
+        if port <= 55_535:
+            with socket.socket() as probe:
+                try:
+                    probe.bind(("127.0.0.1", port + 10_000))
+                    return port
+                except OSError:
+                    pass
+
+
 class RedisServer:
     """Debian's redis-server on a free loopback port, its files in a temporary directory.
 
@@ -93,19 +117,17 @@ class RedisServer:
 
     """
 
-    def __init__(self):
+    def __init__(self, cluster=False):
         if shutil.which("redis-server") is None:
             raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
         self.directory = tempfile.TemporaryDirectory(prefix="bench-redis-")
-        # Bound and released at once: redis-server can't pick a port itself.
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port(cluster)
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.log = tempfile.TemporaryFile("w+")
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-             "--dir", self.directory.name, "--save", "", "--appendonly", "no"],
+             "--dir", self.directory.name, "--save", "", "--appendonly", "no",
+             *(["--cluster-enabled", "yes", "--cluster-node-timeout", "2000"] if cluster else [])],
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )  # fmt: skip
@@ -165,6 +187,55 @@ class RedisServer:
         self.directory.cleanup()
 
 
+class RedisClusterNodes:
+    """A Redis Cluster of 3 masters and 3 replicas on loopback ports, read as one redis-server.
+
+    CPU time, memory and commands are added up over the six nodes.
+
+    """
+
+    def __init__(self):
+        self.nodes = []
+        try:
+            for _ in range(6):
+                self.nodes.append(RedisServer(cluster=True))
+            addresses = [f"127.0.0.1:{node.port}" for node in self.nodes]
+            subprocess.run(
+                ["redis-cli", "--cluster", "create", *addresses,
+                 "--cluster-replicas", "1", "--cluster-yes"],
+                capture_output=True, check=True, timeout=60,
+            )  # fmt: skip
+            for _ in range(600):
+                infos = [node.client.cluster_info()["cluster_state"] for node in self.nodes]
+                if all(state == "ok" for state in infos):
+                    break
+                time.sleep(0.05)
+            else:
+                raise RuntimeError("the Redis Cluster didn't become ready")
+        except BaseException:
+            self.stop()
+            raise
+        self.url = self.nodes[0].url
+
+    def cpu_seconds(self):
+        return sum(node.cpu_seconds() for node in self.nodes)
+
+    def rss_bytes(self):
+        return sum(node.rss_bytes() for node in self.nodes)
+
+    def commands(self):
+        """Commands that clients sent so far, by name, added up over the nodes."""
+        counts = {}
+        for node in self.nodes:
+            for name, calls in node.commands().items():
+                counts[name] = counts.get(name, 0) + calls
+        return counts
+
+    def stop(self):
+        for node in self.nodes:
+            node.stop()
+
+
 class Server:
     """A server started on ephemeral loopback ports; stop it with stop() or ``with``.
 
@@ -190,7 +261,7 @@ class Server:
         self.logs = []
         try:
             if name in SHARED:
-                self.redis = RedisServer()
+                self.redis = RedisClusterNodes() if name in CLUSTERED else RedisServer()
                 args = [*args, "--redis", self.redis.url]
             for _ in range(SHARED.get(name, 1)):
                 self.start(args, env)

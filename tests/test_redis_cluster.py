@@ -9,7 +9,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from conftest import MS, RED_WINS, RED_WINS_DIAGONAL, receive, send
+from conftest import DRAW, MS, RED_WINS, RED_WINS_DIAGONAL, assert_nothing_received, receive, send
 
 
 @pytest.fixture
@@ -117,14 +117,20 @@ async def new_game(red_uri, yellow_uri, watch_uri, columns):
     return red, yellow, spectator
 
 
-async def play_game(views, start=0, pause=0):
-    """Play the rest of the views' game, red first, each move seen by everyone before the next."""
+async def play_game(views, pause=0, times=None):
+    """Play the views' game, red first, each move seen by everyone before the next.
+
+    ``times`` receives the time when each move was seen by everyone.
+
+    """
     red, yellow, spectator = views
-    for index in range(start, len(red.columns)):
+    for index, column in enumerate(red.columns):
         mover = yellow if index % 2 else red
-        await mover.until(index + 1, column=red.columns[index])
+        await mover.until(index + 1, column=column)
         for view in views:
             await view.until(index + 1)
+        if times is not None:
+            times.append(time.monotonic())
         await asyncio.sleep(pause)
 
 
@@ -143,4 +149,90 @@ async def test_games_on_every_shard_split_across_two_processes(cluster_app, redi
             assert view.moves == RED_WINS and view.reconnections == 0
             assert await receive(view.websocket) == {"type": "win", "player": "red"}
     assert "games are shared through the Redis Cluster" in one.log
+    assert "Traceback" not in one.log + two.log
+
+
+async def test_a_master_killed_mid_game_loses_no_move_and_games_go_on(
+    cluster_app, redis_cluster
+):
+    one, two = cluster_app(), cluster_app()
+    games = await asyncio.gather(
+        *(
+            new_game(one.uri, two.uri, (one, two)[number % 2].uri, RED_WINS_DIAGONAL)
+            for number in range(20)
+        )
+    )
+    masters = [master_of_game(redis_cluster, views[0].keys["join"]) for views in games]
+    times = [[] for _ in games]
+    playing = asyncio.gather(
+        *(play_game(views, pause=200 * MS, times=each) for views, each in zip(games, times))
+    )
+    while min(len(each) for each in times) < 3:
+        await asyncio.sleep(10 * MS)
+    # The master of the most games dies at once; its replica takes over.
+    victim = max(set(masters), key=masters.count)
+    redis_cluster.kill(victim)
+    killed = time.monotonic()
+    await asyncio.wait_for(playing, 120_000 * MS)
+    for views, each in zip(games, times):
+        # Every player and spectator saw every move, once and in order.
+        for view in views:
+            assert view.moves == RED_WINS_DIAGONAL
+            assert await receive(view.websocket) == {"type": "win", "player": "red"}
+        # The game moved again within 10 s of the kill.
+        after = [moment for moment in each if moment > killed]
+        assert not after or after[0] - killed < 10, after[0] - killed
+    assert victim not in redis_cluster.masters()
+    assert any(view.reconnections for views in games for view in views)
+    assert "Traceback" not in one.log + two.log
+
+
+def migrate_slot(cluster, key):
+    """Move a key's slot to another master by hand, as redis-cli --cluster reshard does; return a callable that finishes it."""
+    source = cluster.master_of(key)
+    target = next(port for port in cluster.masters() if port != source)
+    slot = cluster.command(source, "CLUSTER", "KEYSLOT", key)
+    source_id = cluster.command(source, "CLUSTER", "MYID")
+    target_id = cluster.command(target, "CLUSTER", "MYID")
+    cluster.command(target, "CLUSTER", "SETSLOT", slot, "IMPORTING", source_id)
+    cluster.command(source, "CLUSTER", "SETSLOT", slot, "MIGRATING", target_id)
+    keys = cluster.command(source, "CLUSTER", "GETKEYSINSLOT", slot, "100").split()
+    cluster.command(source, "MIGRATE", "127.0.0.1", str(target), "", "0", "5000", "KEYS", *keys)
+
+    def finish():
+        # The slot is the target's: the source unsubscribes the slot's channels.
+        for port in (target, source, *cluster.masters()):
+            cluster.command(port, "CLUSTER", "SETSLOT", slot, "NODE", target_id)
+
+    return target, finish
+
+
+async def test_a_slot_migrated_mid_game_loses_no_event_and_repeats_none(
+    cluster_app, redis_cluster
+):
+    one, two = cluster_app(), cluster_app()
+    red, yellow, spectator = views = await new_game(one.uri, two.uri, two.uri, DRAW)
+    for index, column in enumerate(DRAW[:6]):
+        await (yellow if index % 2 else red).until(index + 1, column=column)
+    for view in views:
+        await view.until(6)
+    key = f"c4:{{{game_id(redis_cluster, red.keys['join'])}}}:log"
+    target, finish = migrate_slot(redis_cluster, key)
+    # The list is on the target, the slot still the source's: red's move
+    # goes there by ASK, and is published where nobody listens yet.
+    await red.until(7, column=DRAW[6])
+    finish()
+    assert redis_cluster.master_of(key) == target
+    # Once the slot is the target's, the others follow the channel there and
+    # catch up from the list.
+    for view in views:
+        await view.until(7)
+    for index in range(7, len(DRAW)):
+        await (yellow if index % 2 else red).until(index + 1, column=DRAW[index])
+        for view in views:
+            await view.until(index + 1)
+    for view in views:
+        assert view.moves == DRAW and view.reconnections == 0
+        assert await receive(view.websocket) == {"type": "draw"}
+        await assert_nothing_received(view.websocket)
     assert "Traceback" not in one.log + two.log
