@@ -236,3 +236,33 @@ async def test_a_slot_migrated_mid_game_loses_no_event_and_repeats_none(
         assert await receive(view.websocket) == {"type": "draw"}
         await assert_nothing_received(view.websocket)
     assert "Traceback" not in one.log + two.log
+
+
+async def test_keys_expire_after_the_grace_period_on_every_shard(cluster_app, redis_cluster):
+    one, two = cluster_app("--grace", f"{200 * MS}"), cluster_app("--grace", f"{200 * MS}")
+    games, masters = [], set()
+    while len(masters) < 3:
+        views = await new_game(one.uri, two.uri, two.uri, RED_WINS)
+        games.append(views)
+        masters.add(master_of_game(redis_cluster, views[0].keys["join"]))
+        assert len(games) < 30
+    def games_keys():
+        return [
+            name
+            for port in redis_cluster.masters()
+            for name in redis_cluster.command(port, "--scan", "--pattern", "c4:[{k]*").split()
+        ]
+
+    for port in redis_cluster.masters():
+        assert redis_cluster.command(port, "--scan", "--pattern", "c4:{*")  # a list on each
+    for views in games:
+        for view in views:
+            await view.websocket.close()
+    for _ in range(200):
+        if not games_keys():
+            break
+        await asyncio.sleep(50 * MS)
+    assert games_keys() == []
+    for process in (one, two):
+        process.stop()
+    assert all(redis_cluster.command(port, "DBSIZE") == "0" for port in redis_cluster.masters())
