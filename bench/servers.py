@@ -206,8 +206,8 @@ class RedisClusterNodes:
                 capture_output=True, check=True, timeout=60,
             )  # fmt: skip
             for _ in range(600):
-                infos = [node.client.cluster_info()["cluster_state"] for node in self.nodes]
-                if all(state == "ok" for state in infos):
+                infos = [node.client.execute_command("CLUSTER", "INFO") for node in self.nodes]
+                if all(b"cluster_state:ok" in info for info in infos):
                     break
                 time.sleep(0.05)
             else:
