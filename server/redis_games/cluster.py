@@ -57,6 +57,7 @@ class ShardedSubscriber:
         self.channels = {}  # channel -> name of the master it's followed on
         self.clients = {}  # master's name -> a client of that master alone
         self.pubsubs = {}  # master's name -> its PubSub
+        self.connecting = {}  # master's name -> its PubSub's connection, once made
         self.readers = {}  # master's name -> the task reading its PubSub
         self.messages = asyncio.Queue()  # from every master, and errors
 
@@ -68,14 +69,20 @@ class ShardedSubscriber:
         """Follow channels, each on the master of its slot."""
         for name in channels:
             node = self.cluster.get_node_from_key(name)
-            pubsub = self.pubsubs.get(node.name)
-            if pubsub is None:
+            if node.name not in self.pubsubs:
                 # Never reconnecting by itself: changes published while it was
                 # away would be missed. Losing it is an outage.
                 client = self.clients[node.name] = redis.Redis(
                     host=node.host, port=node.port, retry=Retry(NoBackoff(), 0), **self.options
                 )
-                pubsub = self.pubsubs[node.name] = client.pubsub()
+                self.pubsubs[node.name] = client.pubsub()
+                # Connected once for all: subscriptions made at the same time
+                # would each open a connection, all but one never read.
+                self.connecting[node.name] = asyncio.ensure_future(
+                    self.pubsubs[node.name].connect()
+                )
+            pubsub = self.pubsubs[node.name]
+            await asyncio.shield(self.connecting[node.name])
             self.channels[name] = node.name
             await pubsub.ssubscribe(name)
             if node.name not in self.readers:  # reading needs a subscription first
@@ -140,4 +147,5 @@ class ShardedSubscriber:
                 await self.clients[name].aclose()
         self.readers.clear()
         self.pubsubs.clear()
+        self.connecting.clear()
         self.clients.clear()
