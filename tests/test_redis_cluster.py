@@ -17,7 +17,8 @@ def cluster_app(app_process, redis_cluster):
     """Start an app.py process sharing games through the test's Redis Cluster."""
 
     def start(*args):
-        return app_process("--no-http", "--redis", redis_cluster.url, "--computer-delay", "0", *args)
+        options = ("--no-http", "--redis", redis_cluster.url, "--computer-delay", "0")
+        return app_process(*options, *args)
 
     return start
 
@@ -188,7 +189,11 @@ async def test_a_master_killed_mid_game_loses_no_move_and_games_go_on(
 
 
 def migrate_slot(cluster, key):
-    """Move a key's slot to another master by hand, as redis-cli --cluster reshard does; return a callable that finishes it."""
+    """Move a key's slot's keys to another master, as redis-cli --cluster reshard does.
+
+    Return that master's port and a function that gives it the slot.
+
+    """
     source = cluster.master_of(key)
     target = next(port for port in cluster.masters() if port != source)
     slot = cluster.command(source, "CLUSTER", "KEYSLOT", key)

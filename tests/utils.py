@@ -224,7 +224,7 @@ def free_cluster_port():
 
 
 class RedisClusterServers:
-    """A Redis Cluster of 3 masters and 3 replicas from Debian's `redis-server`, in temporary directories.
+    """A Redis Cluster, 3 masters and 3 replicas, of Debian's `redis-server` in temporary folders.
 
     Each master has a replica, which takes over 2 s after the master dies.
 

@@ -102,7 +102,8 @@ class Commits:
             for master in masters:
                 # On the connection that committed: WAIT counts the replicas
                 # that have this connection's writes.
-                pipe.execute_command("WAIT", 1, int(LIMITS.replica_wait * 1000), target_nodes=master)
+                wait_ms = int(LIMITS.replica_wait * 1000)
+                pipe.execute_command("WAIT", 1, wait_ms, target_nodes=master)
             results = await pipe.execute(raise_on_error=False)
         if any(replicas == 0 for replicas in results[len(arguments) :]):
             log.warning("a change is acknowledged before a replica has it")
