@@ -46,7 +46,7 @@ import sys
 from bench import analysis_load, computer_load, runs
 from bench.load import DRAW
 from bench.report import median, table
-from bench.servers import SERVERS, SHARED, app_name, server_name
+from bench.servers import CLUSTERED, SERVERS, SHARED, app_name, server_name
 
 CPU, MEMORY = "cpu_ms_per_1000_moves", "kib_per_connection"
 ROWS = {  # what each kind of run reports: label, key in its results
@@ -77,6 +77,8 @@ GOALS = [
 # app's in memory, at most this; their p99 move latency over app's, at most
 # this many ms more, at --games.
 REDIS_CPU_GOALS = [("app+redis", 2.0)]
+# A Redis Cluster's app CPU per move over single Redis's, at most.
+CLUSTER_CPU_GOAL = 1.2
 REDIS_P99_MS = 5.0
 
 
@@ -239,7 +241,9 @@ def ratio_label(name):
 def redis_goals(args, groups, ratios):
     """The goals of the servers with Redis in this run, met or not."""
     shared = [name for name in args.servers if name in SHARED]
-    goals = redis_speed_goals(args, groups, ratios, shared) if "app" in args.servers else []
+    goals = []
+    if "app" in args.servers:
+        goals = redis_speed_goals(args, groups, ratios, shared) + cluster_goals(args, groups, shared)
     for name in shared:
         if SHARED[name] < 2:
             continue
@@ -289,6 +293,24 @@ def redis_speed_goals(args, groups, ratios, shared):
 def results_of(groups, name):
     """Every result of a server, whatever the kind of run."""
     return [run for group in groups.values() for run in group.get(name, {}).values()]
+
+
+def cluster_goals(args, groups, shared):
+    """The cluster's goal: its app CPU per move at most 1.2 times single Redis's."""
+    group = groups.get(("moves", args.games), {})
+    goals = []
+    for name in shared:
+        if name in CLUSTERED and "app+redis" in shared and name in group:
+            value = paired_ratio(group[name], group["app+redis"], CPU)
+            goals.append(
+                {
+                    "goal": f"{name}'s app CPU per move ≤ {CLUSTER_CPU_GOAL:g} × app+redis's,"
+                    f" {args.games} games",
+                    "ratio": value,
+                    "met": value is not None and value <= CLUSTER_CPU_GOAL,
+                }
+            )
+    return goals
 
 
 def paired_ratio(numerator, denominator, key):

@@ -44,6 +44,10 @@ SERVERS = {
     # app.py behind Caddy, as deploy/ sets them up: clients connect over wss://
     # to Caddy, which forwards to app.py's one port.
     "app+caddy": (["app.py", "--trusted-proxy", "127.0.0.1"], {}),
+    # app.py on a Redis Cluster of 3 masters and 3 replicas that the benchmark
+    # starts; each commit waits for a replica (WAIT), or doesn't.
+    "app+cluster": (["app.py", "--no-http"], {}),
+    "app+cluster, no WAIT": (["app.py", "--no-http", "--replica-wait", "0"], {}),
 }
 # The benchmark's clients all come from 127.0.0.1: lift the per-client limits
 # of app.py, which an earlier revision's may not know.
@@ -51,7 +55,9 @@ UNLIMITED = ["--max-client-connections", "0", "--max-client-games", "0"]
 # Servers whose play events are canned, column 0 and row 0, whatever the move.
 CANNED = {"floor"}
 # Servers that run with --redis: name -> how many app.py processes share one Redis.
-SHARED = {"app+redis": 1, "2 apps+redis": 2}
+SHARED = {"app+redis": 1, "2 apps+redis": 2, "app+cluster": 1, "app+cluster, no WAIT": 1}
+# Those of them whose Redis is a cluster.
+CLUSTERED = {"app+cluster", "app+cluster, no WAIT"}
 
 # Besides these, "app@REV" is app.py as it was at git revision REV, run from a
 # temporary copy of that revision: old and new code measured side by side.
@@ -109,19 +115,17 @@ class RedisServer:
 
     """
 
-    def __init__(self):
+    def __init__(self, cluster=False):
         if shutil.which("redis-server") is None:
             raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
         self.directory = tempfile.TemporaryDirectory(prefix="bench-redis-")
-        # Bound and released at once: redis-server can't pick a port itself.
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port(cluster)
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.log = tempfile.TemporaryFile("w+")
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-             "--dir", self.directory.name, "--save", "", "--appendonly", "no"],
+             "--dir", self.directory.name, "--save", "", "--appendonly", "no",
+             *(["--cluster-enabled", "yes", "--cluster-node-timeout", "2000"] if cluster else [])],
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )  # fmt: skip
@@ -250,11 +254,72 @@ class Caddy:
         self.directory.cleanup()
 
 
-def free_port():
-    """A port free on the loopback now, for a server that can't pick one itself."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def free_port(cluster=False):
+    """A free loopback port; for a cluster node, its bus port (10,000 above) free too."""
+    while True:
+        # Bound and released at once: the servers started here can't pick a port.
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        if not cluster:
+            return port
+        if port <= 55_535:
+            with socket.socket() as probe:
+                try:
+                    probe.bind(("127.0.0.1", port + 10_000))
+                    return port
+                except OSError:
+                    pass
+
+
+class RedisClusterNodes:
+    """A Redis Cluster of 3 masters and 3 replicas on loopback ports, read as one redis-server.
+
+    CPU time, memory and commands are added up over the six nodes.
+
+    """
+
+    def __init__(self):
+        self.nodes = []
+        try:
+            for _ in range(6):
+                self.nodes.append(RedisServer(cluster=True))
+            addresses = [f"127.0.0.1:{node.port}" for node in self.nodes]
+            subprocess.run(
+                ["redis-cli", "--cluster", "create", *addresses,
+                 "--cluster-replicas", "1", "--cluster-yes"],
+                capture_output=True, check=True, timeout=60,
+            )  # fmt: skip
+            for _ in range(600):
+                infos = [node.client.execute_command("CLUSTER", "INFO") for node in self.nodes]
+                if all(b"cluster_state:ok" in info for info in infos):
+                    break
+                time.sleep(0.05)
+            else:
+                raise RuntimeError("the Redis Cluster didn't become ready")
+        except BaseException:
+            self.stop()
+            raise
+        self.url = self.nodes[0].url
+
+    def cpu_seconds(self):
+        return sum(node.cpu_seconds() for node in self.nodes)
+
+    def rss_bytes(self):
+        return sum(node.rss_bytes() for node in self.nodes)
+
+    def commands(self):
+        """Commands that clients sent so far, by name, added up over the nodes."""
+        counts = {}
+        for node in self.nodes:
+            for name, calls in node.commands().items():
+                counts[name] = counts.get(name, 0) + calls
+        return counts
+
+    def stop(self):
+        for node in self.nodes:
+            node.stop()
+
 
 
 class Server:
@@ -286,7 +351,7 @@ class Server:
         self.logs = []
         try:
             if name in SHARED:
-                self.redis = RedisServer()
+                self.redis = RedisClusterNodes() if name in CLUSTERED else RedisServer()
                 args = [*args, "--redis", self.redis.url]
             if name == "app+caddy":
                 self.caddy = Caddy()

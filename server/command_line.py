@@ -29,6 +29,7 @@ def run(main, argv=None):
     LIMITS.client_connections = args.max_client_connections
     LIMITS.client_games = args.max_client_games
     LIMITS.trusted_proxies = tuple(args.trusted_proxy)
+    LIMITS.replica_wait = args.replica_wait
     set_up_logging(args.verbose)
     try:
         with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
@@ -190,6 +191,15 @@ def add_game_options(parser):
         metavar="URL",
         help="share the games with every app.py using this Redis, e.g. redis://localhost:6379/0 "
         "(default: $REDIS_URL, or keep games in this process's memory)",
+    )
+    parser.add_argument(
+        "--replica-wait",
+        type=float,
+        default=LIMITS.replica_wait,
+        metavar="SECONDS",
+        help="with --redis on a Redis Cluster: how long a move waits at most for a replica "
+        f"to have it, so that a master's death can't lose it; 0: don't wait "
+        f"(default: {LIMITS.replica_wait:g})",
     )
     parser.add_argument(
         "--reuse-port",

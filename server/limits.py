@@ -33,6 +33,9 @@ class Limits:
     grace: float = 60.0
     # Seconds a computer's move takes at least, to look natural.
     computer_delay: float = 0.5
+    # On a Redis Cluster, seconds a commit waits at most for a replica to have
+    # it (WAIT), so that a master's death doesn't lose it; 0: don't wait.
+    replica_wait: float = 0.1
 
 
 LIMITS = Limits()

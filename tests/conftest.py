@@ -16,11 +16,13 @@ from utils import (  # noqa: F401
     ROOT,
     YELLOW_WINS,
     AppProcess,
+    RedisClusterServers,
     RedisServer,
     assert_nothing_received,
     http_get,
     play_moves,
     receive,
+    require_redis_cluster,
     require_redis_server,
     send,
 )
@@ -155,3 +157,12 @@ def redis_server(tmp_path):
     if server.process.poll() is None:
         server.process.kill()
         server.process.wait()
+
+
+@pytest.fixture
+def redis_cluster(tmp_path):
+    """A real Redis Cluster, 3 masters and 3 replicas, for the test alone, stopped after it."""
+    require_redis_cluster()
+    cluster = RedisClusterServers(tmp_path)
+    yield cluster
+    cluster.stop()

@@ -350,3 +350,140 @@ def https_get(port, path, cafile, host="localhost", headers=None):
         return response.status, response.headers, response.read()
     finally:
         connection.close()
+def free_cluster_port():
+    """A loopback port that is free, and its cluster bus port (10,000 above) too."""
+    # The bus listens on the port plus 10,000, so ports stay at or below 55,535.
+    for _ in range(100):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        if port > 55_535:
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port + 10_000))
+            except OSError:
+                continue
+        return port
+    pytest.fail("found no free port for a cluster node")
+
+
+class RedisClusterServers:
+    """A Redis Cluster, 3 masters and 3 replicas, of Debian's `redis-server` in temporary folders.
+
+    Each master has a replica, which takes over 2 s after the master dies.
+
+    """
+
+    NODES = 6
+
+    def __init__(self, directory):
+        self.directory = directory
+        self.ports, self.processes = [], {}
+        try:
+            for _ in range(self.NODES):
+                port = free_cluster_port()
+                self.ports.append(port)
+                self.start(port)
+            addresses = [f"127.0.0.1:{port}" for port in self.ports]
+            subprocess.run(
+                ["redis-cli", "--cluster", "create", *addresses,
+                 "--cluster-replicas", "1", "--cluster-yes"],
+                capture_output=True, text=True, check=True, timeout=60,
+            )  # fmt: skip
+            self.wait_until_ready()
+        except BaseException:
+            self.stop()
+            raise
+
+    @property
+    def url(self):
+        """The URL that app.py's --redis takes: any node of the cluster."""
+        return f"redis://127.0.0.1:{self.ports[0]}/0"
+
+    def start(self, port):
+        """Start one node of the cluster."""
+        directory = self.directory / str(port)
+        directory.mkdir(exist_ok=True)
+        command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1"]
+        command += ["--dir", str(directory), "--save", "", "--appendonly", "no"]
+        command += ["--cluster-enabled", "yes", "--cluster-node-timeout", "2000"]
+        command += ["--cluster-config-file", "nodes.conf"]
+        self.processes[port] = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                return
+            except OSError:
+                threading.Event().wait(10 * MS)
+        pytest.fail("redis-server didn't start")
+
+    def command(self, port, *args):
+        """Run a command on one node with redis-cli and return its output."""
+        return subprocess.run(
+            ["redis-cli", "-p", str(port), *args],
+            capture_output=True, text=True, check=True, timeout=30,
+        ).stdout.strip()  # fmt: skip
+
+    def get(self, key):
+        """Read a string key wherever its slot is, following redirects."""
+        return subprocess.run(
+            ["redis-cli", "-c", "-p", str(self.alive()[0]), "GET", key],
+            capture_output=True, text=True, check=True, timeout=30,
+        ).stdout.strip()  # fmt: skip
+
+    def alive(self):
+        """The ports of the nodes that run."""
+        return [port for port, process in self.processes.items() if process.poll() is None]
+
+    def masters(self):
+        """The ports of the masters that run, as the cluster sees them."""
+        nodes = self.command(self.alive()[0], "CLUSTER", "NODES").splitlines()
+        return [
+            int(fields[1].split(":")[1].split("@")[0])
+            for fields in (line.split() for line in nodes)
+            if "master" in fields[2] and "fail" not in fields[2]
+        ]
+
+    def master_of(self, key):
+        """The port of the master that holds a key's slot, from CLUSTER NODES."""
+        slot = int(self.command(self.alive()[0], "CLUSTER", "KEYSLOT", key))
+        for line in self.command(self.alive()[0], "CLUSTER", "NODES").splitlines():
+            fields = line.split()
+            for served in fields[8:]:
+                first, _, last = served.partition("-")
+                if served[0] != "[" and int(first) <= slot <= int(last or first):
+                    return int(fields[1].split(":")[1].split("@")[0])
+        raise LookupError(f"no master holds slot {slot}")
+
+    def wait_until_ready(self, timeout=30):
+        """Wait until every slot is served and every replica in sync."""
+        for _ in range(int(timeout / 0.05)):
+            states = [self.command(port, "CLUSTER", "INFO") for port in self.alive()]
+            synced = [
+                "master_link_status:up" in info or "role:master" in info
+                for info in (self.command(port, "INFO", "replication") for port in self.alive())
+            ]
+            if all("cluster_state:ok" in state for state in states) and all(synced):
+                return
+            threading.Event().wait(0.05)
+        pytest.fail("the Redis Cluster didn't become ready")
+
+    def kill(self, port):
+        """Kill a node at once, as a crash would."""
+        self.processes[port].kill()
+        self.processes[port].wait()
+
+    def stop(self):
+        """Kill every node still running."""
+        for port in self.alive():
+            self.kill(port)
+
+
+def require_redis_cluster():
+    """Skip the test without redis-server and redis-cli, unless in CI."""
+    require_redis_server()
+    if shutil.which("redis-cli") is None:
+        if os.environ.get("CI"):
+            pytest.fail("redis-cli is missing: .ci/run should have installed it")
+        pytest.skip("redis-cli is not installed (apt-get install redis-tools)")

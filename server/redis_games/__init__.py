@@ -16,9 +16,10 @@ list, none twice: each published change carries its index in the list, and a
 gap is filled from the list. The rules stay in connect4.py, run by each
 process on its copy: Redis only keeps the order.
 
-A game's keys, and its channel, share the hash tag {ID}, so that they live in
-one Redis Cluster slot and its channel can move to sharded pub/sub
-(SPUBLISH/SSUBSCRIBE) without a redesign:
+A game's list and its channel share the hash tag {ID}, so that they live in
+one Redis Cluster slot: on a cluster (cluster.py), the script publishes with
+SPUBLISH and the process follows the game with SSUBSCRIBE on its master.
+Lookup keys and leases are plain keys, in any slot, each read alone:
 
     c4:{ID}:log   list of the game's changes, JSON, the first being its start
     c4:{ID}       channel: "INDEX CHANGE" for each change committed
@@ -36,6 +37,7 @@ The parts, from the bottom up:
 
     keys.py        the names of keys and channels, and how long keys live
     records.py     what a game's list and lookup keys hold
+    cluster.py     a Redis Cluster: finding it out, sharded pub/sub
     connection.py  Storage: the connections to Redis, and outages
     script.py      Commits: the script that appends a change, in batches
     renewals.py    renewing the process's lease and the games' keys;

@@ -17,6 +17,12 @@ from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.exceptions import RedisError
 
 from games.exceptions import StorageUnreachable, Unavailable
+from server.redis_games.cluster import (
+    ShardedSubscriber,
+    cluster_client,
+    cluster_ready,
+    is_cluster,
+)
 from server.redis_games.keys import redacted
 
 __all__ = ["Storage"]
@@ -30,15 +36,24 @@ POOL_SIZE = 50
 # While the storage is away, try to reach it again after 0.1 s, 0.2 s, 0.4 s…
 # up to this many seconds between attempts.
 MAX_BACKOFF = 5.0
+# On a cluster, a lost master is replaced by its replica within seconds:
+# trying every half second finds the new one soon after.
+CLUSTER_MAX_BACKOFF = 0.5
 
 
 class Storage:
-    """Redis: ``redis`` runs commands, ``pubsub`` receives the games' changes."""
+    """Redis: ``redis`` runs commands, ``pubsub`` receives the games' changes.
+
+    A Redis Cluster is found out at open(): ``sharded`` is then true, ``redis``
+    a client of the whole cluster and ``pubsub`` a ShardedSubscriber.
+
+    """
 
     def __init__(self, url):
         self.url = url
         # Fail fast, so that clients hear of an outage within a second or two.
         options = dict(decode_responses=True, socket_connect_timeout=2, socket_timeout=5)
+        self.options, self.sharded = options, False
         # Commands beyond POOL_SIZE at once wait for a connection: redis-py's
         # default pool refuses them with "Too many connections" instead.
         pool = redis.BlockingConnectionPool.from_url(
@@ -58,6 +73,8 @@ class Storage:
     async def open(self, first_command):
         """Run a first command and start receiving changes, or raise StorageUnreachable."""
         try:
+            if await is_cluster(self.redis):
+                await self.use_cluster()
             await first_command(self.redis)
             await self.subscribe_anew()
         except (RedisError, OSError) as exc:
@@ -65,7 +82,15 @@ class Storage:
             raise StorageUnreachable(
                 f"can't reach Redis at {redacted(self.url)}: {exc}"
             ) from None
-        log.info("games are shared through Redis at %s", redacted(self.url))
+        kind = "the Redis Cluster" if self.sharded else "Redis"
+        log.info("games are shared through %s at %s", kind, redacted(self.url))
+
+    async def use_cluster(self):
+        """Use the Redis Cluster that the URL's node belongs to."""
+        await self.redis.aclose()
+        self.redis = cluster_client(self.url, **self.options)
+        await self.redis.initialize()
+        self.sharded = True
 
     async def close(self):
         """Disconnect."""
@@ -76,7 +101,10 @@ class Storage:
     async def subscribe_anew(self):
         """Open the connection that receives the games' changes."""
         await self.close_pubsub()
-        self.pubsub = self.subscriber.pubsub(ignore_subscribe_messages=True)
+        if self.sharded:
+            self.pubsub = ShardedSubscriber(self.redis, **self.options)
+        else:
+            self.pubsub = self.subscriber.pubsub(ignore_subscribe_messages=True)
         await self.pubsub.connect()
 
     async def close_pubsub(self):
@@ -90,15 +118,15 @@ class Storage:
         log.warning("lost Redis at %s: clients are told to come back later", redacted(self.url))
         # Until the subscriber is back, a copy of a game would miss changes.
         self.available = False
-        backoff = 0.1
+        backoff, max_backoff = 0.1, CLUSTER_MAX_BACKOFF if self.sharded else MAX_BACKOFF
         while True:
             await asyncio.sleep(backoff)
             try:
-                await self.redis.ping()
+                await (cluster_ready(self.redis) if self.sharded else self.redis.ping())
                 await self.subscribe_anew()
                 break
             except (RedisError, OSError):
-                backoff = min(backoff * 2, MAX_BACKOFF)
+                backoff = min(backoff * 2, max_backoff)
         self.available = True
         log.warning("Redis is back at %s", redacted(self.url))
 

@@ -119,6 +119,10 @@ class Copies:
         order = self.orders.get(game_id)
         if order is None:  # a copy dropped: its channel goes at the next renewal
             return
+        if data is None:  # followed anew on another master: changes may have gone by
+            if game_id in self.rooms:
+                await self.catch_up(self.rooms[game_id])
+            return
         index, _, change = data.partition(" ")
         ready = order.heard(int(index), change)
         room = self.rooms.get(game_id)

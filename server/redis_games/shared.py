@@ -44,7 +44,7 @@ class SharedGames:
 
     def __init__(self, url, deliver, let_computer_move):
         self.storage = Storage(url)
-        self.commits = Commits(self.storage.redis)
+        self.commits = Commits(self.storage)
         self.copies = Copies(self.storage, deliver, let_computer_move)
         self.tasks = []
 
