@@ -19,6 +19,7 @@ from utils import (  # noqa: F401
     RedisClusterServers,
     RedisServer,
     assert_nothing_received,
+    drain,
     http_get,
     play_moves,
     receive,

@@ -25,6 +25,7 @@ from conftest import (
     MS,
     RED_WINS,
     ROOT,
+    drain,
     http_get,
     play_moves,
     RedisServer,
@@ -57,16 +58,6 @@ async def receive_until(websocket, kind):
     while events[-1]["type"] != kind:
         events.append(await receive(websocket, timeout=5000 * MS))
     return events
-
-
-async def drain(websocket, quiet=300 * MS):
-    """Receive events until none comes for a while; return them."""
-    events = []
-    while True:
-        try:
-            events.append(await receive(websocket, timeout=quiet))
-        except TimeoutError:
-            return events
 
 
 async def start_game(red_uri, yellow_uri):

@@ -9,7 +9,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from conftest import DRAW, MS, RED_WINS, RED_WINS_DIAGONAL, assert_nothing_received, receive, send
+from conftest import DRAW, MS, RED_WINS, RED_WINS_DIAGONAL, assert_nothing_received, drain, receive, send
 
 
 @pytest.fixture
@@ -93,16 +93,6 @@ class View:
                 self.reconnections += 1
                 await self.open()
                 sent = False
-
-
-async def drain(websocket, quiet=300 * MS):
-    """Receive events until none comes for a while; return them."""
-    events = []
-    while True:
-        try:
-            events.append(await receive(websocket, timeout=quiet))
-        except TimeoutError:
-            return events
 
 
 async def new_game(red_uri, yellow_uri, watch_uri, columns):

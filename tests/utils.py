@@ -95,9 +95,23 @@ async def play_moves(red, yellow, columns, watchers=(), *, played=()):
     return event
 
 
+async def drain(websocket, quiet=300 * MS):
+    """Receive events until none comes for a while; return them."""
+    events = []
+    while True:
+        try:
+            events.append(await receive(websocket, timeout=quiet))
+        except TimeoutError:
+            return events
+
+
 def http_get(port, path, host="127.0.0.1", headers=None):
     """Make a blocking HTTP GET request and return the status, headers and body."""
-    connection = http.client.HTTPConnection(host, port, timeout=5000 * MS)
+    return get(http.client.HTTPConnection(host, port, timeout=5000 * MS), path, headers)
+
+
+def get(connection, path, headers=None):
+    """Send a GET request on an http.client connection; return the status, headers and body."""
     try:
         connection.request("GET", path, headers=headers or {})
         response = connection.getresponse()
@@ -343,13 +357,7 @@ class CaddyServer:
 def https_get(port, path, cafile, host="localhost", headers=None):
     """Make a blocking HTTPS GET request, trusting cafile; return the status, headers and body."""
     context = ssl.create_default_context(cafile=cafile)
-    connection = http.client.HTTPSConnection(host, port, context=context, timeout=5000 * MS)
-    try:
-        connection.request("GET", path, headers=headers or {})
-        response = connection.getresponse()
-        return response.status, response.headers, response.read()
-    finally:
-        connection.close()
+    return get(http.client.HTTPSConnection(host, port, context=context, timeout=5000 * MS), path, headers)
 def free_cluster_port():
     """A loopback port that is free, and its cluster bus port (10,000 above) too."""
     # The bus listens on the port plus 10,000, so ports stay at or below 55,535.

@@ -461,3 +461,16 @@ def stop_app(app):
     """Stop app.py the way a service manager would, and check it agrees."""
     returncode, log = app.stop()
     assert returncode == 0, f"app.py exited with {returncode} on SIGTERM:\n{log}"
+
+
+def columns_played(events):
+    """The columns of the game a page is in now, from the events it received."""
+    columns = []
+    for event in events:
+        # A new connection or a rematch starts with init; the server then
+        # replays the game, or a reset starts a new one.
+        if event["type"] in ("init", "reset"):
+            columns = []
+        elif event["type"] == "play":
+            columns.append(event["column"])
+    return columns

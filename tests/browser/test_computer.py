@@ -8,6 +8,7 @@ from solver import Position
 from utils import MS
 
 from .pages import (
+    columns_played,
     DESKTOP,
     PHONE,
     PHONE_OPTIONS,
@@ -28,19 +29,6 @@ from .pages import (
     wait_for_moves,
     watch_game,
 )
-
-
-def columns_played(events):
-    """The columns of the current game, from the events a player's page received."""
-    columns = []
-    for event in events:
-        # A new connection or a rematch starts with init; the server then
-        # replays the game, or a reset starts a new one.
-        if event["type"] in ("init", "reset"):
-            columns = []
-        elif event["type"] == "play":
-            columns.append(event["column"])
-    return columns
 
 
 def quick_move(columns):

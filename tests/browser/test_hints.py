@@ -5,6 +5,7 @@ from solver import Position, Solver
 from utils import RED_WINS
 
 from .pages import (
+    columns_played,
     DESKTOP,
     PHONE,
     PHONE_OPTIONS,
@@ -37,17 +38,6 @@ from .pages import (
     status,
     wait_for_moves,
 )
-
-
-def current_columns(events):
-    """The columns of the game a page is in now, from the events it received."""
-    columns = []
-    for event in events:
-        if event["type"] in ("init", "reset"):
-            columns = []
-        elif event["type"] == "play":
-            columns.append(event["column"])
-    return columns
 
 
 def assert_hints(page, columns):
@@ -112,7 +102,7 @@ def test_play_from_a_position_of_the_analysis_then_hints_on_and_off(open_page):
     wait_for_moves(red, 3)
     assert board_on_screen(red) == expected_board(RED_WINS[:3])
     expect(headline(red)).to_have_text("Your turn")
-    assert current_columns(events) == RED_WINS[:3]
+    assert columns_played(events) == RED_WINS[:3]
 
     # Hints: off at first, then under each column on the person's turn.
     expect(hints_switch(red)).not_to_be_checked()
@@ -124,13 +114,13 @@ def test_play_from_a_position_of_the_analysis_then_hints_on_and_off(open_page):
     play(red, best)
     wait_for_moves(red, 5)  # the person's, then the computer's
     expect(headline(red)).to_have_text("Your turn", timeout=SEARCH_WAIT)
-    assert_hints(red, current_columns(events))
+    assert_hints(red, columns_played(events))
 
     # A reload keeps the choice: the page asks again on its new connection.
     red.reload()
     expect(status(red)).to_contain_text("You are yellow.")
     expect(hints_switch(red)).to_be_checked()
-    assert_hints(red, current_columns(events))
+    assert_hints(red, columns_played(events))
 
     hints_switch(red).uncheck()
     expect(column_values(red).filter(visible=True)).to_have_count(0)
@@ -149,11 +139,11 @@ def test_play_from_here_and_hints_on_a_phone(open_page):
     expect(status(red)).to_contain_text("You are red.")
     wait_for_moves(red, 4)
     expect(headline(red)).to_have_text("Your turn", timeout=SEARCH_WAIT)
-    assert current_columns(events)[:3] == RED_WINS[:3]
+    assert columns_played(events)[:3] == RED_WINS[:3]
     red.wait_for_url(lambda url: "moves=" not in url)
 
     hints_switch(red).tap()
-    assert_hints(red, current_columns(events))
+    assert_hints(red, columns_played(events))
     assert_first_page_fits(red, PHONE)
     screenshot(red, "phone-hints.png")
 
