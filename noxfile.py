@@ -1,8 +1,8 @@
 """Run the tests on every Python version that pyproject.toml claims: ``nox``.
 
 ``nox -s oldest`` runs them with the oldest websockets that pyproject.toml
-allows, so that its floor stays true, and with the Python search only
-(CONNECT4_NO_EXTENSIONS=1), as on a machine without a C compiler.
+allows, so that its floor stays true. Every solver test runs on both
+searches, the compiled one and the Python one, in every session.
 
 """
 
@@ -25,12 +25,11 @@ def tests(session):
 
 @nox.session(python=PYTHONS[0])
 def oldest(session):
-    """The whole suite on the oldest Python, the oldest websockets allowed, no compiled search."""
+    """The whole suite on the oldest Python, with the oldest websockets allowed."""
     floor = next(
         match[1]
         for requirement in PYPROJECT["project"]["dependencies"]
         if (match := re.match(r"websockets>=([\d.]+)", requirement))
     )
-    session.env["CONNECT4_NO_EXTENSIONS"] = "1"  # at install and at run time
     session.install("-e", ".[test]", f"websockets=={floor}")
     session.run("python", "-m", "pytest", *session.posargs)

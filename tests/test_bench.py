@@ -1,8 +1,11 @@
 """The benchmark runs: a tiny comparison of every server, with every kind of run."""
 
 import json
+import os
 import subprocess
 import sys
+
+import pytest
 
 from conftest import MS, ROOT, require_redis_server
 
@@ -83,7 +86,14 @@ def test_a_server_that_does_not_exist_is_refused_with_the_choices():
     assert "'nginx' isn't a server" in result.stderr and "app@REV" in result.stderr
 
 
+def require_compiled_search():
+    """Skip a benchmark of the pool with the Python search: its figures are the compiled one's."""
+    if os.environ.get("CONNECT4_NO_EXTENSIONS"):
+        pytest.skip("CONNECT4_NO_EXTENSIONS is set: the pool's benchmarks time the compiled search")
+
+
 def test_the_computer_games_can_have_hints_on():
+    require_compiled_search()
     result = bench(
         "--json", "--timeout", "20", "computer",
         "--games", "2", "--computers", "2", "--rounds", "1", "--hints",
@@ -98,6 +108,7 @@ def test_the_computer_games_can_have_hints_on():
 
 
 def test_the_pools_memory_is_measured_beside_an_earlier_revisions():
+    require_compiled_search()
     result = bench(
         "--json", "--timeout", "60", "analysis",
         "--games", "1", "--rounds", "1", "--servers", "app", "app@5474603",
